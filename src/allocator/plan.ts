@@ -1,0 +1,154 @@
+import type { Allocation } from '../protocol/allocation.js';
+import { formatPortRange, inRange, rangeSize, type PortRange } from '../shared/port-range.js';
+import { skipReason, type PortPolicy } from './policy.js';
+
+/**
+ * The pure half of allocation: given what is allocated and the request, decide what to return
+ * or which ports to try, in order. The daemon then bind-tests candidates (the OS view) and
+ * applies the first free one. No I/O here.
+ */
+export interface PlanRequest {
+  service: string | null;
+  type: string | null;
+  port: number | null;
+  range: PortRange | null;
+  pid: number | null;
+}
+
+export interface PlanInput {
+  request: PlanRequest;
+  /** Live allocations by port. */
+  allocations: ReadonlyMap<number, Allocation>;
+  /** The port each service had last. */
+  sticky: ReadonlyMap<string, number>;
+  policy: PortPolicy;
+  /** Where the last search in each range ended, by rangeKey (next-fit: a just-released port is not reused at once). */
+  cursors: ReadonlyMap<string, number>;
+}
+
+export type Plan =
+  | { kind: 'existing'; allocation: Allocation }
+  | { kind: 'exact'; port: number; type: string | null; warnings: string[] }
+  | { kind: 'search'; type: string | null; range: PortRange; label: string; candidates: Iterable<number>; stickyPort: number | null }
+  | { kind: 'error'; code: 'E_CONFLICT' | 'E_INVALID_REQUEST' | 'E_NO_FREE_PORT'; message: string; details: Record<string, unknown> };
+
+function resolveType(request: PlanRequest, policy: PortPolicy): string | null | { unknown: string } {
+  if (request.type !== null) return Object.hasOwn(policy.types, request.type) ? request.type : { unknown: request.type };
+  if (request.range !== null) return null;
+  // `ports allocate storybook` picks the storybook type when there is one.
+  if (request.service !== null && Object.hasOwn(policy.types, request.service)) return request.service;
+  return policy.defaultType;
+}
+
+function describeAllocation(allocation: Allocation): string {
+  const who = allocation.service ?? 'an unnamed allocation';
+  return allocation.pid === null ? `${who} (reservation)` : `${who} (pid ${allocation.pid})`;
+}
+
+/**
+ * Ports in `range` to try, lazily: the sticky port first, then from after `cursor`, wrapping,
+ * skipping ports that are allocated or excluded by policy at the moment each is produced.
+ */
+export function* candidatePorts(input: {
+  range: PortRange;
+  cursor: number | undefined;
+  stickyPort: number | null;
+  allocations: ReadonlyMap<number, Allocation>;
+  policy: PortPolicy;
+}): Generator<number> {
+  const { range, allocations, policy, stickyPort } = input;
+  if (stickyPort !== null) yield stickyPort;
+  const size = rangeSize(range);
+  const first = input.cursor !== undefined && inRange(input.cursor, range) ? input.cursor + 1 : range.start;
+  for (let i = 0; i < size; i++) {
+    const port = range.start + ((first - range.start + i) % size);
+    if (port === stickyPort || allocations.has(port) || skipReason(policy, port) !== null) continue;
+    yield port;
+  }
+}
+
+/** The E_NO_FREE_PORT message for a range: how many are allocated, excluded, in use. */
+export function exhaustedMessage(input: {
+  label: string;
+  range: PortRange;
+  allocations: ReadonlyMap<number, Allocation>;
+  inUseByOs: number;
+}): { message: string; details: Record<string, unknown> } {
+  const { range, allocations, inUseByOs } = input;
+  let allocated = 0;
+  for (const port of allocations.keys()) if (inRange(port, range)) allocated++;
+  const size = rangeSize(range);
+  const skipped = Math.max(0, size - allocated - inUseByOs);
+  return {
+    message:
+      `No free port in ${input.label}: ${allocated} allocated, ${inUseByOs} in use by other processes, ` +
+      `${skipped} excluded (ephemeral, browser-unsafe or configured), 0 free`,
+    details: { range, size, allocated, inUseByOs, excluded: skipped },
+  };
+}
+
+export function rangeKey(range: PortRange): string {
+  return `${range.start}-${range.end}`;
+}
+
+export function planAllocation(input: PlanInput): Plan {
+  const { request, allocations, policy } = input;
+
+  if (request.service !== null && request.pid !== null) {
+    for (const allocation of allocations.values()) {
+      if (allocation.service === request.service && allocation.pid === request.pid) {
+        if (request.port !== null && request.port !== allocation.port) {
+          return {
+            kind: 'error',
+            code: 'E_CONFLICT',
+            message: `Service ${request.service} already holds port ${allocation.port} for pid ${request.pid}; release it before asking for ${request.port}`,
+            details: { port: allocation.port, requested: request.port },
+          };
+        }
+        return { kind: 'existing', allocation };
+      }
+    }
+  }
+
+  const type = resolveType(request, policy);
+  if (type !== null && typeof type === 'object') {
+    return {
+      kind: 'error',
+      code: 'E_INVALID_REQUEST',
+      message: `Unknown type "${type.unknown}"; configured types: ${Object.keys(policy.types).join(', ')}`,
+      details: { type: type.unknown, types: Object.keys(policy.types) },
+    };
+  }
+
+  if (request.port !== null) {
+    const holder = allocations.get(request.port);
+    if (holder) {
+      return {
+        kind: 'error',
+        code: 'E_CONFLICT',
+        message: `Port ${request.port} is allocated to ${describeAllocation(holder)}`,
+        details: { port: request.port, holder },
+      };
+    }
+    const warnings: string[] = [];
+    const reason = skipReason(policy, request.port);
+    if (reason === 'ephemeral') warnings.push(`port ${request.port} is in the kernel's ephemeral range; outgoing connections may take it`);
+    if (reason === 'browser_unsafe') warnings.push(`port ${request.port} is one browsers refuse to connect to`);
+    if (reason === 'excluded') warnings.push(`port ${request.port} is in the configured exclusions`);
+    return { kind: 'exact', port: request.port, type, warnings };
+  }
+
+  const range = request.range ?? policy.types[type ?? policy.defaultType];
+  if (!range) {
+    return { kind: 'error', code: 'E_INVALID_REQUEST', message: 'No range to allocate from', details: {} };
+  }
+  const label = request.range ? `range ${formatPortRange(range)}` : `${type} range ${formatPortRange(range)}`;
+
+  let stickyPort: number | null = null;
+  const previous = request.service !== null ? input.sticky.get(request.service) : undefined;
+  if (previous !== undefined && inRange(previous, range) && !allocations.has(previous) && skipReason(policy, previous) === null) {
+    stickyPort = previous;
+  }
+  const candidates = candidatePorts({ range, cursor: input.cursors.get(rangeKey(range)), stickyPort, allocations, policy });
+  return { kind: 'search', type, range, label, candidates, stickyPort };
+}

@@ -1,0 +1,60 @@
+import { PortsError } from '../../errors.js';
+import type { AllocateParams } from '../../protocol/messages.js';
+import { parsePortRange } from '../../shared/port-range.js';
+import { parseDuration } from '../duration.js';
+import type { CliContext, CommonFlags } from '../context.js';
+import { parseIntFlag } from '../flags.js';
+
+export interface AllocateFlags extends CommonFlags {
+  type?: string;
+  port?: string;
+  range?: string;
+  /** A pid string, or false for --no-pid; undefined means the caller. */
+  pid?: string | boolean;
+  owner?: string;
+  ttl?: string;
+  healthUrl?: string;
+  listenCheck?: boolean;
+}
+
+/** Flags → request. Throws E_USAGE for bad flags (exit 2). */
+export async function allocateRequest(service: string | undefined, flags: AllocateFlags, ctx: CliContext): Promise<AllocateParams> {
+  const params: AllocateParams = { pid: null };
+  if (service !== undefined) params.service = service;
+  if (flags.type !== undefined) params.type = flags.type;
+  if (flags.port !== undefined) params.port = parseIntFlag('--port', flags.port, 1, 65535);
+  if (flags.range !== undefined) {
+    const parsed = parsePortRange(flags.range);
+    if (!parsed.ok) throw new PortsError('E_USAGE', `--range: ${parsed.error}`);
+    params.range = parsed.range;
+  }
+  if (flags.pid === false) params.pid = null;
+  else if (typeof flags.pid === 'string') params.pid = parseIntFlag('--pid', flags.pid, 2, 4_194_304);
+  else params.pid = await ctx.callerPid();
+  if (flags.owner !== undefined) params.owner = flags.owner;
+  if (flags.ttl !== undefined) {
+    const ms = parseDuration(flags.ttl);
+    if (ms === null || ms < 1000) throw new PortsError('E_USAGE', `--ttl: "${flags.ttl}" is not a duration of at least 1s (e.g. 30s, 10m, 2h)`);
+    params.ttlMs = ms;
+  }
+  if (flags.healthUrl !== undefined) params.healthUrl = flags.healthUrl;
+  if (flags.listenCheck === false) params.listenCheck = false;
+  return params;
+}
+
+export async function runAllocate(service: string | undefined, flags: AllocateFlags, ctx: CliContext): Promise<number> {
+  const request = await allocateRequest(service, flags, ctx);
+  const client = await ctx.connect();
+  try {
+    const result = await client.allocate(request);
+    if (flags.json) {
+      ctx.out.json({ port: result.allocation.port, existing: result.existing, sticky: result.sticky, warnings: result.warnings, allocation: result.allocation });
+    } else {
+      for (const warning of result.warnings) ctx.out.message(`warning: ${warning}`);
+      ctx.out.result(String(result.allocation.port));
+    }
+    return 0;
+  } finally {
+    await client.close();
+  }
+}

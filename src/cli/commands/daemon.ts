@@ -1,0 +1,114 @@
+import { spawn } from 'node:child_process';
+import { BIN_PATH } from '../../client/autostart.js';
+import type { PortsClient } from '../../client/client.js';
+import { isPortsError, PortsError } from '../../errors.js';
+import { processExists } from '../../system/proc-stat.js';
+import { formatAge } from '../duration.js';
+import type { CliContext, CommonFlags } from '../context.js';
+
+export interface DaemonStartFlags extends CommonFlags {
+  foreground?: boolean;
+  /** Internal: started in the background, so log only to daemon.log. */
+  detached?: boolean;
+  socket?: string;
+  stateDir?: string;
+  config?: string;
+  logLevel?: string;
+}
+
+async function connectIfRunning(ctx: CliContext, socketPath?: string): Promise<PortsClient | null> {
+  try {
+    return await ctx.connect(socketPath !== undefined ? { autostart: false, socketPath } : { autostart: false });
+  } catch (error) {
+    if (isPortsError(error) && error.code === 'E_DAEMON_UNREACHABLE') return null;
+    throw error;
+  }
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function runDaemonStart(flags: DaemonStartFlags, ctx: CliContext): Promise<number> {
+  if (flags.foreground) {
+    const { runDaemonForeground } = await import('../../daemon/main.js');
+    return runDaemonForeground(flags, { env: ctx.env, message: (text) => ctx.out.message(text) });
+  }
+  const running = await connectIfRunning(ctx, flags.socket);
+  if (running) {
+    const pid = running.daemon?.pid;
+    await running.close();
+    throw new PortsError('E_ALREADY_RUNNING', `portkeeper daemon already running (pid ${pid})`, { pid });
+  }
+  const args = [BIN_PATH, 'daemon', '--foreground', '--detached'];
+  if (flags.socket) args.push('--socket', flags.socket);
+  if (flags.stateDir) args.push('--state-dir', flags.stateDir);
+  if (flags.config) args.push('--config', flags.config);
+  if (flags.logLevel) args.push('--log-level', flags.logLevel);
+  const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: ctx.env, cwd: '/' });
+  let errors = '';
+  child.stderr?.on('data', (chunk: Buffer) => (errors += chunk.toString()));
+  let exited: number | null = null;
+  child.on('exit', (code) => (exited = code ?? 1));
+  for (let waited = 0; waited < 15_000; waited += 100) {
+    await pause(100);
+    if (exited !== null) {
+      ctx.out.message(errors.trim() || `the daemon exited with code ${exited}`);
+      return exited;
+    }
+    const client = await connectIfRunning(ctx, flags.socket);
+    if (client) {
+      const hello = client.daemon;
+      await client.close();
+      child.stderr?.destroy();
+      child.unref();
+      if (flags.json) ctx.out.json({ started: true, pid: hello?.pid, socket: hello?.socket, stateDir: hello?.stateDir });
+      else ctx.out.message(`portkeeper daemon started (pid ${hello?.pid}, socket ${hello?.socket})`);
+      return 0;
+    }
+  }
+  child.stderr?.destroy();
+  child.unref();
+  throw new PortsError('E_TIMEOUT', 'The daemon did not answer within 15 s of starting; run `ports daemon --foreground` to see why');
+}
+
+export async function runDaemonStop(flags: CommonFlags & { timeout?: string }, ctx: CliContext): Promise<number> {
+  const client = await connectIfRunning(ctx);
+  if (!client) {
+    if (flags.json) ctx.out.json({ stopped: false, running: false });
+    else ctx.out.message('no portkeeper daemon is running');
+    return 0;
+  }
+  const pid = client.daemon?.pid ?? 0;
+  await client.shutdown();
+  await client.close();
+  const deadline = Date.now() + 30_000;
+  while (pid > 0 && processExists(pid)) {
+    if (Date.now() > deadline) throw new PortsError('E_TIMEOUT', `The daemon (pid ${pid}) did not stop within 30 s`, { pid });
+    await pause(50);
+  }
+  if (flags.json) ctx.out.json({ stopped: true, pid });
+  else ctx.out.message(`portkeeper daemon stopped (pid ${pid})`);
+  return 0;
+}
+
+export async function runDaemonStatus(flags: CommonFlags, ctx: CliContext): Promise<number> {
+  const client = await connectIfRunning(ctx);
+  if (!client) {
+    if (flags.json) ctx.out.json({ running: false });
+    else ctx.out.message('no portkeeper daemon is running');
+    return 3;
+  }
+  try {
+    const { daemon } = await client.status();
+    if (flags.json) {
+      ctx.out.json({ running: true, ...daemon });
+    } else {
+      ctx.out.result(`running: pid ${daemon.pid}, up ${formatAge(daemon.uptimeMs)}`);
+      ctx.out.result(`version: portkeeper ${daemon.version}, protocol ${daemon.protocol}`);
+      ctx.out.result(`socket: ${daemon.socket}`);
+      ctx.out.result(`state: ${daemon.stateDir}`);
+    }
+    return 0;
+  } finally {
+    await client.close();
+  }
+}

@@ -1,0 +1,58 @@
+import { PortsClient } from '../client/client.js';
+import { connectClient } from '../client/connect.js';
+import { isPortsError, PortsError, toPortsError } from '../errors.js';
+import { PACKAGE_VERSION } from '../version.js';
+import { callerPid } from './caller-pid.js';
+import type { CliContext } from './context.js';
+import { createOutput, type CliStreams } from './output.js';
+import { CommanderError, createProgram } from './program.js';
+
+/**
+ * The CLI entry: builds the real context, runs the program, maps errors to exit codes.
+ * Only bin/ports calls process.exit (through the returned code).
+ */
+export async function runCli(argv: string[], streams: CliStreams): Promise<number> {
+  const out = createOutput(streams);
+  const json = argv.includes('--json');
+  const ctx: CliContext = {
+    out,
+    env: streams.env,
+    callerPid: () => callerPid(),
+    async connect(options = {}) {
+      const client: PortsClient = await connectClient({
+        env: streams.env,
+        clientName: `ports-cli/${PACKAGE_VERSION}`,
+        ...(options.socketPath !== undefined ? { socketPath: options.socketPath } : {}),
+        ...(options.autostart !== undefined ? { autostart: options.autostart } : {}),
+      });
+      const daemonVersion = client.daemon?.version;
+      if (daemonVersion && daemonVersion !== PACKAGE_VERSION && !json) {
+        out.message(`note: the daemon runs portkeeper ${daemonVersion}, this CLI is ${PACKAGE_VERSION}; restart it with: ports daemon stop && ports daemon`);
+      }
+      return client;
+    },
+  };
+  const { program, exitCode } = createProgram(ctx);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode();
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version exit 0; every other commander error is a usage error.
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
+      if (json) out.json({ ok: false, error: { code: 'E_USAGE', message: error.message } });
+      return 2;
+    }
+    const wrapped = toPortsError(error);
+    if (json) out.json({ ok: false, error: wrapped.toWire() });
+    if (!isPortsError(error)) {
+      out.message(`ports: internal error (a bug): ${(error as Error)?.stack ?? String(error)}`);
+    } else {
+      out.message(`ports: ${wrapped.message}`);
+      if (wrapped.code === 'E_INTERNAL') out.message('This is a bug in portkeeper; the daemon log (daemon.log in the state folder) has the details.');
+    }
+    return wrapped.exitCode;
+  }
+}
+
+export { PortsError };

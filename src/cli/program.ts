@@ -1,0 +1,100 @@
+import { Command, CommanderError, Option } from 'commander';
+import { PACKAGE_VERSION } from '../version.js';
+import { runAllocate, type AllocateFlags } from './commands/allocate.js';
+import { runDaemonStart, runDaemonStatus, runDaemonStop, type DaemonStartFlags } from './commands/daemon.js';
+import { runRelease, type ReleaseFlags } from './commands/release.js';
+import { runStatus, type StatusFlags } from './commands/status.js';
+import type { CliContext, CommonFlags } from './context.js';
+
+/**
+ * The `ports` command line: commander only. Each action calls a plain async function that
+ * returns the exit code; nothing here exits the process.
+ */
+export interface ProgramRun {
+  program: Command;
+  /** The exit code set by the action that ran. */
+  exitCode(): number;
+}
+
+const jsonOption = () => new Option('--json', 'print one JSON object on stdout');
+
+export function createProgram(ctx: CliContext): ProgramRun {
+  let code = 0;
+  const run =
+    <A extends unknown[]>(action: (...args: A) => Promise<number>) =>
+    async (...args: A): Promise<void> => {
+      code = await action(...args);
+    };
+
+  const program = new Command('ports')
+    .description('One authority for TCP ports on this host: allocate, release, and reclaim leaked ports.')
+    .version(PACKAGE_VERSION, '-V, --version')
+    .showHelpAfterError('(run ports --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => ctx.out.result(text.trimEnd()),
+      writeErr: (text) => ctx.out.message(text.trimEnd()),
+    });
+
+  const daemon = program.command('daemon').description('run, stop or inspect the daemon');
+  daemon
+    .command('start', { isDefault: true })
+    .description('start the daemon (in the background unless --foreground)')
+    .option('--foreground', 'run in this terminal, logging to stderr too')
+    .addOption(new Option('--detached').hideHelp())
+    .option('--socket <path>', 'socket path (default: $PORTS_SOCKET or the XDG runtime path)')
+    .option('--state-dir <dir>', 'state folder (default: $PORTS_STATE_DIR or $XDG_STATE_HOME/portkeeper)')
+    .option('--config <file>', 'config file layered over the shipped defaults (default: $PORTS_CONFIG)')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
+    .addOption(jsonOption())
+    .action(run((flags: DaemonStartFlags) => runDaemonStart(flags, ctx)));
+  daemon
+    .command('stop')
+    .description('stop the daemon gracefully and wait until it is gone')
+    .addOption(jsonOption())
+    .action(run((flags: CommonFlags) => runDaemonStop(flags, ctx)));
+  daemon
+    .command('status')
+    .description('pid, uptime, version and paths of the running daemon (exit 3 when none runs)')
+    .addOption(jsonOption())
+    .action(run((flags: CommonFlags) => runDaemonStatus(flags, ctx)));
+
+  program
+    .command('allocate')
+    .description('hand out a port and print it (PORT=$(ports allocate web))')
+    .argument('[service]', 'service name; the same name gets the same port again when it is free')
+    .option('--type <type>', 'service type whose range to use (see config: dev, api, storybook, test …)')
+    .option('--port <port>', 'this exact port (exit 6 when it is held)')
+    .option('--range <A-B>', 'allocate from this range instead of the type’s')
+    .option('--pid <pid>', 'owner process (default: the process that ran ports)')
+    .option('--no-pid', 'a reservation with no owner process: only release, --ttl or cleanup ends it')
+    .option('--owner <tag>', 'owner tag, e.g. a CI job id, for release/cleanup --owner')
+    .option('--ttl <duration>', 'lease length, e.g. 30s, 10m, 2h')
+    .option('--health-url <url>', 'HTTP URL the health monitor checks')
+    .option('--no-listen-check', 'do not require the port to be listened on; lives as long as its owner')
+    .addOption(jsonOption())
+    .action(run((service: string | undefined, flags: AllocateFlags) => runAllocate(service, flags, ctx)));
+
+  program
+    .command('release')
+    .description('release ports; what is not allocated is reported on stderr, exit 0 (unless --strict)')
+    .argument('[ports...]', 'ports to release')
+    .option('--service <name>', 'release this service’s allocations')
+    .option('--pid <pid>', 'release this process’s allocations')
+    .option('--owner <tag>', 'release this owner tag’s allocations')
+    .option('--strict', 'exit 5 when something named is not allocated (and release nothing)')
+    .addOption(jsonOption())
+    .action(run((ports: string[], flags: ReleaseFlags) => runRelease(ports, flags, ctx)));
+
+  program
+    .command('status')
+    .description('allocations: port, service, pid, owner, age, health, failures')
+    .option('--service <name>', 'only this service')
+    .option('--owner <tag>', 'only this owner tag')
+    .addOption(jsonOption())
+    .action(run((flags: StatusFlags) => runStatus(flags, ctx)));
+
+  return { program, exitCode: () => code };
+}
+
+export { CommanderError };

@@ -1,0 +1,50 @@
+import { spawn } from 'node:child_process';
+import { constants } from 'node:fs';
+import { mkdir, open, stat, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Start the daemon in the background for a client that found none. Many clients may find none
+ * at once (parallel test workers): an `autostart.lock` beside the socket lets one of them spawn
+ * the daemon while the others only wait for it to answer.
+ */
+export interface AutostartAttempt {
+  spawned: boolean;
+  /** The spawned daemon's exit code once it has exited (it should not, while starting). */
+  exitCode(): number | null;
+  releaseLock(): Promise<void>;
+}
+
+export const BIN_PATH = fileURLToPath(new URL('../../bin/ports', import.meta.url));
+const LOCK_STALE_MS = 15_000;
+
+export async function spawnDaemonOnce(socketPath: string, env: NodeJS.ProcessEnv): Promise<AutostartAttempt> {
+  const dir = dirname(socketPath);
+  await mkdir(dir, { recursive: true, mode: 0o700 }).catch(() => undefined);
+  const lockPath = join(dir, 'autostart.lock');
+  const releaseLock = async (): Promise<void> => {
+    await unlink(lockPath).catch(() => undefined);
+  };
+  try {
+    const handle = await open(lockPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    await handle.writeFile(String(process.pid));
+    await handle.close();
+  } catch {
+    const info = await stat(lockPath).catch(() => null);
+    if (info && Date.now() - info.mtimeMs < LOCK_STALE_MS) return { spawned: false, exitCode: () => null, releaseLock: async () => undefined };
+    await releaseLock();
+    return spawnDaemonOnce(socketPath, env);
+  }
+  const child = spawn(process.execPath, [BIN_PATH, 'daemon', '--foreground', '--detached'], {
+    detached: true,
+    stdio: 'ignore',
+    env: { ...env, PORTS_SOCKET: socketPath },
+    cwd: '/',
+  });
+  let exitCode: number | null = null;
+  child.on('error', () => (exitCode = 127));
+  child.on('exit', (code, signal) => (exitCode = code ?? (signal ? 128 : 1)));
+  child.unref();
+  return { spawned: true, exitCode: () => exitCode, releaseLock };
+}

@@ -1,0 +1,77 @@
+import { PortsError } from '../errors.js';
+import type { AllocateParams, ReleaseParams, StatusParams } from '../protocol/messages.js';
+import type { HelloResult, ResultByOp } from '../protocol/results.js';
+import { PACKAGE_VERSION, PROTOCOL_VERSION } from '../version.js';
+import type { Transport } from './transport.js';
+
+/**
+ * The typed client. Every failure is a PortsError with a stable `code`.
+ *
+ * @example
+ * ```ts
+ * const client = await PortsClient.connect();          // the user's daemon, started if needed
+ * const { allocation } = await client.allocate({ service: 'web', pid: process.pid });
+ * await client.release({ ports: [allocation.port] });
+ * await client.close();
+ * ```
+ */
+export class PortsClient {
+  readonly #transport: Transport;
+  #nextId = 1;
+  #hello: HelloResult | null = null;
+
+  constructor(transport: Transport) {
+    this.#transport = transport;
+  }
+
+  /** What the daemon said in `hello` (null before `hello`). */
+  get daemon(): HelloResult | null {
+    return this.#hello;
+  }
+
+  /** Connect over the Unix socket (starting the daemon unless told not to) and say hello. */
+  static async connect(options: import('./connect.js').ConnectOptions = {}): Promise<PortsClient> {
+    const { connectClient } = await import('./connect.js');
+    return connectClient(options);
+  }
+
+  async #call<Op extends keyof ResultByOp>(op: Op, params: unknown): Promise<ResultByOp[Op]> {
+    const reply = await this.#transport.request({ id: this.#nextId++, op, params });
+    if (!reply.ok) throw PortsError.fromWire(reply.error);
+    return reply.result as ResultByOp[Op];
+  }
+
+  /** The handshake; checks the daemon speaks our protocol. */
+  async hello(client = `portkeeper/${PACKAGE_VERSION}`): Promise<HelloResult> {
+    this.#hello = await this.#call('hello', { protocol: PROTOCOL_VERSION, client });
+    return this.#hello;
+  }
+
+  /** Hand out a port. `pid: null` makes a reservation that only release, ttl or cleanup ends. */
+  allocate(params: AllocateParams): Promise<ResultByOp['allocate']> {
+    return this.#call('allocate', params);
+  }
+
+  release(params: ReleaseParams): Promise<ResultByOp['release']> {
+    return this.#call('release', params);
+  }
+
+  status(params: StatusParams = {}): Promise<ResultByOp['status']> {
+    return this.#call('status', params);
+  }
+
+  /** Ask the daemon to stop gracefully. */
+  shutdown(): Promise<ResultByOp['shutdown']> {
+    return this.#call('shutdown', {});
+  }
+
+  /** Wait for replies in flight, then close. Idempotent. */
+  close(): Promise<void> {
+    return this.#transport.close();
+  }
+
+  /** Close now, failing requests in flight. Idempotent. */
+  destroy(): void {
+    this.#transport.destroy();
+  }
+}

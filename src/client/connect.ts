@@ -1,0 +1,75 @@
+import { isPortsError, PortsError } from '../errors.js';
+import { spawnDaemonOnce } from './autostart.js';
+import { PortsClient } from './client.js';
+import { locateSocket } from './locate.js';
+import { connectSocket } from './socket-transport.js';
+
+export interface ConnectOptions {
+  /** Socket path; default: $PORTS_SOCKET, user config, XDG default. */
+  socketPath?: string;
+  /** Start the daemon when none answers (default true unless PORTS_NO_AUTOSTART=1). */
+  autostart?: boolean;
+  /** How long to wait for an auto-started daemon, in ms (default 15000). */
+  startTimeoutMs?: number;
+  env?: NodeJS.ProcessEnv;
+  /** Sent in hello, shown in the daemon's log. */
+  clientName?: string;
+}
+
+async function tryConnect(socketPath: string, clientName: string | undefined): Promise<PortsClient> {
+  const client = new PortsClient(await connectSocket({ path: socketPath }));
+  try {
+    await client.hello(clientName);
+  } catch (error) {
+    client.destroy();
+    throw error;
+  }
+  return client;
+}
+
+const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Connect and hello, starting the daemon in the background if none runs and autostart is on. */
+export async function connectClient(options: ConnectOptions = {}): Promise<PortsClient> {
+  const env = options.env ?? process.env;
+  const socketPath = options.socketPath ?? locateSocket(env);
+  const autostart = options.autostart ?? env['PORTS_NO_AUTOSTART'] !== '1';
+  try {
+    return await tryConnect(socketPath, options.clientName);
+  } catch (error) {
+    if (!autostart || !isPortsError(error) || error.code !== 'E_DAEMON_UNREACHABLE') throw error;
+  }
+  const start = await spawnDaemonOnce(socketPath, env);
+  let deadline = Date.now() + (options.startTimeoutMs ?? 15_000);
+  let last: unknown = null;
+  try {
+    for (let delay = 20; Date.now() < deadline; delay = Math.min(delay * 2, 250)) {
+      await pause(delay);
+      try {
+        return await tryConnect(socketPath, options.clientName);
+      } catch (error) {
+        last = error;
+        if (!isPortsError(error) || error.code !== 'E_DAEMON_UNREACHABLE') throw error;
+      }
+      // A daemon that exited may have lost a start race to another one: give that a moment.
+      if (start.exitCode() !== null) deadline = Math.min(deadline, Date.now() + 1000);
+    }
+  } finally {
+    await start.releaseLock();
+  }
+  const exitCode = start.exitCode();
+  if (exitCode !== null) {
+    throw new PortsError(
+      'E_DAEMON_UNREACHABLE',
+      `The daemon failed to start (exit code ${exitCode}); run \`ports daemon --foreground\` to see why`,
+      { socket: socketPath, exitCode },
+      { cause: last },
+    );
+  }
+  throw new PortsError(
+    'E_DAEMON_UNREACHABLE',
+    `Started the daemon but it did not answer on ${socketPath} within ${options.startTimeoutMs ?? 15_000} ms; see its log (ports doctor shows where)`,
+    { socket: socketPath },
+    { cause: last },
+  );
+}

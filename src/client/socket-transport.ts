@@ -1,0 +1,125 @@
+import { connect, type Socket } from 'node:net';
+import { PortsError } from '../errors.js';
+import { createLineSplitter } from '../protocol/framing.js';
+import type { Reply } from '../protocol/results.js';
+import type { Transport } from './transport.js';
+
+/**
+ * NDJSON over a Unix socket, many requests in flight on one connection (matched by id).
+ */
+export interface SocketTransportOptions {
+  path: string;
+  /** Connect timeout in ms. */
+  connectTimeoutMs?: number;
+  /** Largest reply line accepted (status over many allocations is large). */
+  maxLineBytes?: number;
+}
+
+const UNREACHABLE = new Set(['ENOENT', 'ECONNREFUSED', 'ENOTSOCK', 'EACCES', 'ECONNRESET', 'EPIPE']);
+
+export function connectSocket(options: SocketTransportOptions): Promise<Transport> {
+  return new Promise((resolve, reject) => {
+    const socket: Socket = connect(options.path);
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new PortsError('E_DAEMON_UNREACHABLE', `No daemon answered on ${options.path} within ${options.connectTimeoutMs ?? 5000} ms`, { socket: options.path }));
+    }, options.connectTimeoutMs ?? 5000);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.off('error', onConnectError);
+      resolve(wrapSocket(socket, options));
+    });
+    const onConnectError = (error: NodeJS.ErrnoException): void => {
+      clearTimeout(timer);
+      const code = error.code ?? '';
+      reject(
+        new PortsError(
+          UNREACHABLE.has(code) ? 'E_DAEMON_UNREACHABLE' : 'E_INTERNAL',
+          `No daemon is running on ${options.path} (${code || error.message})`,
+          { socket: options.path, errno: code },
+          { cause: error },
+        ),
+      );
+    };
+    socket.once('error', onConnectError);
+  });
+}
+
+function wrapSocket(socket: Socket, options: SocketTransportOptions): Transport {
+  const pending = new Map<number, { resolve(reply: Reply): void; reject(error: unknown): void }>();
+  let failure: PortsError | null = null;
+  let closing: Promise<void> | null = null;
+  let drainWaiters: Array<() => void> = [];
+  const settleDrain = (): void => {
+    if (pending.size > 0) return;
+    for (const wake of drainWaiters) wake();
+    drainWaiters = [];
+  };
+
+  const failAll = (error: PortsError): void => {
+    failure ??= error;
+    for (const waiter of pending.values()) waiter.reject(error);
+    pending.clear();
+    settleDrain();
+  };
+
+  const splitter = createLineSplitter({
+    maxLineBytes: options.maxLineBytes ?? 256 * 1024 * 1024,
+    onLine(line) {
+      let reply: Reply;
+      try {
+        reply = JSON.parse(line) as Reply;
+      } catch {
+        failAll(new PortsError('E_PROTOCOL', 'The daemon sent a line that is not JSON'));
+        socket.destroy();
+        return;
+      }
+      if (typeof reply.id === 'number' && pending.has(reply.id)) {
+        const waiter = pending.get(reply.id);
+        pending.delete(reply.id);
+        waiter?.resolve(reply);
+        settleDrain();
+      } else if (reply.id === null && !reply.ok) {
+        // A connection-level error (limit, protocol): every request in flight fails with it.
+        failAll(PortsError.fromWire(reply.error));
+      }
+    },
+    onOverflow() {
+      failAll(new PortsError('E_PROTOCOL', 'The daemon sent a reply larger than this client accepts'));
+      socket.destroy();
+    },
+  });
+  socket.on('data', (chunk: Buffer) => splitter.push(chunk));
+  socket.on('error', (error: NodeJS.ErrnoException) => {
+    failAll(new PortsError('E_DAEMON_UNREACHABLE', `Lost the connection to the daemon: ${error.code ?? error.message}`, { socket: options.path }, { cause: error }));
+  });
+  socket.on('close', () => {
+    failAll(new PortsError('E_DAEMON_UNREACHABLE', 'The daemon closed the connection', { socket: options.path }));
+  });
+
+  return {
+    request(message) {
+      if (failure) return Promise.reject(failure);
+      return new Promise<Reply>((resolve, reject) => {
+        pending.set(message.id, { resolve, reject });
+        socket.write(`${JSON.stringify(message)}\n`);
+      });
+    },
+    close() {
+      closing ??= (async () => {
+        if (pending.size > 0) await new Promise<void>((resolve) => drainWaiters.push(resolve));
+        failure ??= new PortsError('E_DAEMON_UNREACHABLE', 'The client is closed');
+        await new Promise<void>((resolve) => {
+          if (socket.destroyed) return resolve();
+          socket.once('close', () => resolve());
+          socket.end();
+        });
+      })();
+      return closing;
+    },
+    destroy() {
+      failAll(new PortsError('E_DAEMON_UNREACHABLE', 'The client was destroyed'));
+      socket.destroy();
+    },
+  };
+}

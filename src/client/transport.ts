@@ -1,0 +1,11 @@
+import type { Reply } from '../protocol/results.js';
+
+/** How a PortsClient reaches a daemon: a Unix socket, or a handler in the same process. */
+export interface Transport {
+  /** Send one request object (with its id) and resolve with the reply carrying that id. */
+  request(message: { id: number; op: string; params: unknown }): Promise<Reply>;
+  /** Graceful: waits for replies in flight, then closes. Idempotent. */
+  close(): Promise<void>;
+  /** Immediate: fails requests in flight. Idempotent. */
+  destroy(): void;
+}

@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { parsePortRange, type PortRange } from '../shared/port-range.js';
+
+/**
+ * The configuration: schema → normalize. Pure (no fs): load.ts reads the layers.
+ * Keys are snake_case as in config/default.json; docs/configuration.md documents each one.
+ */
+const rangeText = z.string().transform((text, ctx): PortRange => {
+  const parsed = parsePortRange(text);
+  if (!parsed.ok) {
+    ctx.addIssue({ code: 'custom', message: parsed.error });
+    return z.NEVER;
+  }
+  return parsed.range;
+});
+
+const exclusion = z.union([z.number().int().min(1).max(65535), rangeText]);
+
+const typeName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a type name of letters, digits and . _ -');
+
+export const configSchema = z
+  .strictObject({
+    default_type: typeName,
+    types: z.record(typeName, rangeText).refine((types) => Object.keys(types).length > 0, 'at least one type'),
+    exclude_ports: z.array(exclusion),
+    skip_ephemeral_range: z.boolean(),
+    skip_browser_unsafe_ports: z.boolean(),
+    log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    paths: z.strictObject({
+      socket: z.string().min(1).nullable(),
+      state_dir: z.string().min(1).nullable(),
+    }),
+    limits: z.strictObject({
+      max_line_bytes: z.number().int().min(1024).max(64 * 1024 * 1024),
+      max_connections: z.number().int().min(1).max(100_000),
+      idle_timeout_ms: z.number().int().min(1000).max(24 * 3600 * 1000),
+      max_allocations_per_owner: z.number().int().min(1).max(1_000_000),
+      shutdown_timeout_ms: z.number().int().min(100).max(600_000),
+    }),
+  })
+  .superRefine((config, ctx) => {
+    if (!Object.hasOwn(config.types, config.default_type)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['default_type'],
+        message: `"${config.default_type}" is not one of the types (${Object.keys(config.types).join(', ')})`,
+      });
+    }
+  });
+
+export type Config = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+
+/** Exclusions as ranges (a lone port is a one-port range). */
+export function exclusionRanges(config: Config): PortRange[] {
+  return config.exclude_ports.map((entry) => (typeof entry === 'number' ? { start: entry, end: entry } : entry));
+}

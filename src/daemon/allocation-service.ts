@@ -1,0 +1,205 @@
+import { exhaustedMessage, planAllocation, rangeKey } from '../allocator/plan.js';
+import type { PortPolicy } from '../allocator/policy.js';
+import { PortsError } from '../errors.js';
+import { newHealth, type Allocation } from '../protocol/allocation.js';
+import type { AllocateParams, ReleaseParams } from '../protocol/messages.js';
+import type { AllocateResult, ReleaseResult } from '../protocol/results.js';
+import type { Clock } from '../shared/clock.js';
+import type { StateStore } from '../state/store.js';
+import type { PortProbe } from '../system/port-probe.js';
+import type { ProcessInspector } from '../system/process-info.js';
+
+/**
+ * Allocation and release against the store: the pure plan, the OS view (bind test on the chosen
+ * candidate only), then the durable commit. Concurrent requests never probe or take the same port.
+ */
+export interface AllocationServiceDeps {
+  store: StateStore;
+  policy: PortPolicy;
+  probe: PortProbe;
+  processes: ProcessInspector;
+  clock: Clock;
+  limits: { maxAllocationsPerOwner: number };
+  /** Called after a change is durable (audit, metrics). */
+  onAllocated?(allocation: Allocation): void;
+  onReleased?(allocation: Allocation, reason: string): void;
+}
+
+export interface AllocationService {
+  allocate(params: AllocateParams): Promise<AllocateResult>;
+  release(params: ReleaseParams): Promise<ReleaseResult>;
+}
+
+export function createAllocationService(deps: AllocationServiceDeps): AllocationService {
+  const { store, policy, probe, processes, clock } = deps;
+  const cursors = new Map<string, number>();
+  const probing = new Set<number>();
+
+  async function checkOwner(params: AllocateParams): Promise<{ startTime: number | null }> {
+    if (params.pid === null) return { startTime: null };
+    const owner = await processes.inspect(params.pid);
+    if (!owner || owner.zombie) {
+      throw new PortsError('E_NO_SUCH_PROCESS', `Owner pid ${params.pid} is not a running process`, { pid: params.pid });
+    }
+    if (owner.kernelThread) {
+      throw new PortsError('E_INVALID_REQUEST', `Owner pid ${params.pid} is a kernel thread`, { pid: params.pid });
+    }
+    if (params.pidStartTime !== undefined && owner.startTime !== null && owner.startTime !== params.pidStartTime) {
+      throw new PortsError(
+        'E_NO_SUCH_PROCESS',
+        `Owner pid ${params.pid} started at tick ${owner.startTime}, not ${params.pidStartTime}: that process is gone and its pid reused`,
+        { pid: params.pid, startTime: owner.startTime, expected: params.pidStartTime },
+      );
+    }
+    return { startTime: owner.startTime };
+  }
+
+  function checkOwnerLimit(owner: string | undefined): void {
+    if (owner === undefined) return;
+    let count = 0;
+    for (const allocation of store.allocations.values()) if (allocation.owner === owner) count++;
+    if (count >= deps.limits.maxAllocationsPerOwner) {
+      throw new PortsError(
+        'E_LIMIT',
+        `Owner ${owner} already holds ${count} allocations (limits.max_allocations_per_owner is ${deps.limits.maxAllocationsPerOwner})`,
+        { owner, count },
+      );
+    }
+  }
+
+  function findExisting(service: string | undefined, pid: number | null): Allocation | undefined {
+    if (service === undefined || pid === null) return undefined;
+    for (const allocation of store.allocations.values()) {
+      if (allocation.service === service && allocation.pid === pid) return allocation;
+    }
+    return undefined;
+  }
+
+  async function build(params: AllocateParams, port: number, type: string | null, startTime: number | null): Promise<Allocation> {
+    const described =
+      params.pid !== null && (params.cwd === undefined || params.command === undefined)
+        ? await processes.describe(params.pid)
+        : { cwd: null, command: null };
+    const now = clock.now();
+    return {
+      port,
+      service: params.service ?? null,
+      type,
+      pid: params.pid,
+      pidStartTime: startTime,
+      owner: params.owner ?? null,
+      cwd: params.cwd ?? described.cwd,
+      command: params.command ?? described.command,
+      createdAt: new Date(now).toISOString(),
+      expiresAt: params.ttlMs !== undefined ? new Date(now + params.ttlMs).toISOString() : null,
+      listenCheck: params.listenCheck ?? true,
+      healthUrl: params.healthUrl ?? null,
+      health: newHealth(),
+    };
+  }
+
+  /** Bind-test a port no one else is testing; false when held by the OS or another request. */
+  async function probeExclusive(port: number): Promise<boolean> {
+    if (probing.has(port)) return false;
+    probing.add(port);
+    try {
+      return await probe.isFree(port);
+    } finally {
+      probing.delete(port);
+    }
+  }
+
+  /** Record a new allocation; null when the port was taken while we awaited. */
+  async function commitNew(
+    params: AllocateParams,
+    port: number,
+    type: string | null,
+    startTime: number | null,
+    extra: { sticky: boolean; warnings: string[] },
+  ): Promise<AllocateResult | null> {
+    const allocation = await build(params, port, type, startTime);
+    // Re-check after the awaits: the same service and pid may have been allocated meanwhile
+    // (idempotency holds under concurrency), or the port taken.
+    const existing = findExisting(params.service, params.pid);
+    if (existing) return { allocation: existing, existing: true, sticky: false, warnings: extra.warnings };
+    if (store.allocations.has(port)) return null;
+    store.add(allocation);
+    await store.commit();
+    deps.onAllocated?.(allocation);
+    return { allocation, existing: false, ...extra };
+  }
+
+  async function allocate(params: AllocateParams): Promise<AllocateResult> {
+    const owner = await checkOwner(params);
+    checkOwnerLimit(params.owner);
+    const plan = planAllocation({
+      request: {
+        service: params.service ?? null,
+        type: params.type ?? null,
+        port: params.port ?? null,
+        range: params.range ?? null,
+        pid: params.pid,
+      },
+      allocations: store.allocations,
+      sticky: store.sticky,
+      policy,
+      cursors,
+    });
+    switch (plan.kind) {
+      case 'existing':
+        return { allocation: plan.allocation, existing: true, sticky: false, warnings: [] };
+      case 'error':
+        throw new PortsError(plan.code, plan.message, plan.details);
+      case 'exact': {
+        const free = await probeExclusive(plan.port);
+        const result = free ? await commitNew(params, plan.port, plan.type, owner.startTime, { sticky: false, warnings: plan.warnings }) : null;
+        if (!result) throw new PortsError('E_CONFLICT', `Port ${plan.port} is in use by another process`, { port: plan.port });
+        return result;
+      }
+      case 'search': {
+        let inUse = 0;
+        // The generator reads the live map, so ports taken by concurrent requests are skipped.
+        for (const port of plan.candidates) {
+          if (store.allocations.has(port)) continue;
+          if (!(await probeExclusive(port))) {
+            inUse++;
+            continue;
+          }
+          const sticky = port === plan.stickyPort;
+          if (!sticky) cursors.set(rangeKey(plan.range), port);
+          const result = await commitNew(params, port, plan.type, owner.startTime, { sticky, warnings: [] });
+          if (result) return result;
+        }
+        const { message, details } = exhaustedMessage({ label: plan.label, range: plan.range, allocations: store.allocations, inUseByOs: inUse });
+        throw new PortsError('E_NO_FREE_PORT', message, details);
+      }
+    }
+  }
+
+  async function release(params: ReleaseParams): Promise<ReleaseResult> {
+    const named = params.ports ?? [];
+    const matches = (allocation: Allocation): boolean =>
+      (named.length === 0 || named.includes(allocation.port)) &&
+      (params.service === undefined || allocation.service === params.service) &&
+      (params.pid === undefined || allocation.pid === params.pid) &&
+      (params.owner === undefined || allocation.owner === params.owner);
+
+    const selected = named.length > 0
+      ? named.map((port) => store.allocations.get(port)).filter((a): a is Allocation => a !== undefined && matches(a))
+      : [...store.allocations.values()].filter(matches);
+    const releasedPorts = new Set(selected.map((allocation) => allocation.port));
+    const notFound = [...new Set(named)].filter((port) => !releasedPorts.has(port));
+
+    if (params.strict && (selected.length === 0 || notFound.length > 0)) {
+      const what = notFound.length > 0 ? `port${notFound.length > 1 ? 's' : ''} ${notFound.join(', ')}` : 'anything matching';
+      throw new PortsError('E_NOT_FOUND', `Nothing released: ${what} not allocated`, { notFound });
+    }
+    if (selected.length === 0) return { released: [], notFound };
+    for (const allocation of selected) store.remove(allocation.port);
+    await store.commit();
+    for (const allocation of selected) deps.onReleased?.(allocation, 'released');
+    return { released: selected, notFound };
+  }
+
+  return { allocate, release };
+}

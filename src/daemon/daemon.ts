@@ -1,0 +1,173 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import { PortsError } from '../errors.js';
+import type { DaemonInfo } from '../protocol/results.js';
+import { systemClock, type Clock } from '../shared/clock.js';
+import { socketPathProblem, statePaths, type StatePaths } from '../shared/paths.js';
+import { createAtomicFile } from '../state/atomic-file.js';
+import { openStateStore, type StateStore } from '../state/store.js';
+import { readEphemeralRange } from '../system/ephemeral-range.js';
+import { createBindProbe, detectBindHosts } from '../system/port-probe.js';
+import { procInspector, type ProcessInspector } from '../system/process-info.js';
+import { PACKAGE_VERSION, PROTOCOL_VERSION } from '../version.js';
+import { createAllocationService } from './allocation-service.js';
+import { createHandler } from './handler.js';
+import { createDaemonLogger } from './logger.js';
+import { policyFromConfig } from './policy.js';
+import { ensurePrivateDir } from './secure-dir.js';
+import { createSocketServer } from './server.js';
+import { acquireInstanceLock, clearStaleSocket, type InstanceLock } from './single-instance.js';
+import { dirname } from 'node:path';
+
+/**
+ * The daemon's lifecycle: start (paths → lock → state → socket) and an idempotent close
+ * (stop accepting → finish in-flight → flush state → unlink socket → release lock → flush log).
+ */
+export interface DaemonOptions {
+  config: Config;
+  socketPath: string;
+  stateDir: string;
+  /** Log to stderr as well as daemon.log. */
+  foreground: boolean;
+  clock?: Clock;
+  processes?: ProcessInspector;
+  /** Supply a logger (tests); by default one is made for daemon.log. */
+  logger?: Logger;
+}
+
+export interface Daemon {
+  readonly paths: StatePaths;
+  readonly socketPath: string;
+  readonly store: StateStore;
+  readonly log: Logger;
+  info(): DaemonInfo;
+  /** Graceful stop; safe to call more than once. */
+  close(reason?: string): Promise<void>;
+  /** Resolves when the daemon has stopped (by close, signal or the shutdown op). */
+  readonly closed: Promise<void>;
+}
+
+export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
+  const { config, socketPath } = options;
+  const clock = options.clock ?? systemClock;
+  const processes = options.processes ?? procInspector;
+  const paths = statePaths(options.stateDir);
+
+  const tooLong = socketPathProblem(socketPath);
+  if (tooLong) throw new PortsError('E_PATH', tooLong, { socket: socketPath });
+  await ensurePrivateDir(paths.dir, { allowGroupRead: true });
+  await ensurePrivateDir(dirname(socketPath), { allowGroupRead: false });
+
+  const log = options.logger ?? createDaemonLogger({ file: paths.daemonLog, level: config.log_level, stderr: options.foreground });
+  const startedAt = clock.now();
+  const startTime = (await processes.inspect(process.pid))?.startTime ?? null;
+
+  let closeDaemon: (reason: string) => Promise<void> = async () => undefined;
+  const lock: InstanceLock = await acquireInstanceLock(
+    paths,
+    { pid: process.pid, startTime, socket: socketPath, version: PACKAGE_VERSION, startedAt: new Date(startedAt).toISOString() },
+    (error) => {
+      log.error({ err: error }, 'the state folder lock was taken by someone else; stopping');
+      void closeDaemon('lock compromised');
+    },
+  );
+
+  let store: StateStore;
+  try {
+    store = await openStateStore({ file: createAtomicFile(paths.stateFile), source: paths.stateFile, clock });
+    await clearStaleSocket(socketPath);
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+
+  const [ephemeral, hosts] = await Promise.all([readEphemeralRange(), detectBindHosts()]);
+  const policy = policyFromConfig(config, ephemeral);
+  let accepting = true;
+
+  const info = (): DaemonInfo => ({
+    pid: process.pid,
+    version: PACKAGE_VERSION,
+    protocol: PROTOCOL_VERSION,
+    startedAt: new Date(startedAt).toISOString(),
+    uptimeMs: clock.now() - startedAt,
+    socket: socketPath,
+    stateDir: paths.dir,
+  });
+
+  const allocations = createAllocationService({
+    store,
+    policy,
+    probe: createBindProbe(hosts),
+    processes,
+    clock,
+    limits: { maxAllocationsPerOwner: config.limits.max_allocations_per_owner },
+    onAllocated: (allocation) => log.debug({ port: allocation.port, service: allocation.service, pid: allocation.pid }, 'allocated'),
+    onReleased: (allocation, reason) => log.debug({ port: allocation.port, service: allocation.service, reason }, 'released'),
+  });
+
+  const handler = createHandler({
+    allocations,
+    store,
+    info,
+    accepting: () => accepting,
+    requestShutdown: () => {
+      // Reply first, then stop.
+      setImmediate(() => void closeDaemon('shutdown request'));
+    },
+    log,
+  });
+
+  const server = createSocketServer(
+    handler,
+    {
+      maxLineBytes: config.limits.max_line_bytes,
+      maxConnections: config.limits.max_connections,
+      idleTimeoutMs: config.limits.idle_timeout_ms,
+    },
+    log,
+  );
+  try {
+    await server.listen(socketPath);
+  } catch (error) {
+    await lock.release();
+    throw new PortsError('E_PATH', `Cannot listen on ${socketPath}: ${(error as Error).message}`, { socket: socketPath }, { cause: error });
+  }
+
+  let resolveClosed!: () => void;
+  const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
+  let closing: Promise<void> | null = null;
+  closeDaemon = (reason: string) => {
+    closing ??= (async () => {
+      log.info({ reason }, 'daemon stopping');
+      accepting = false;
+      try {
+        await server.close(config.limits.shutdown_timeout_ms);
+        await store.flush();
+      } catch (error) {
+        log.error({ err: error }, 'error while stopping');
+      } finally {
+        await lock.release();
+        log.info({ reason }, 'daemon stopped');
+        log.flush?.();
+        resolveClosed();
+      }
+    })();
+    return closing;
+  };
+
+  log.info(
+    { socket: socketPath, stateDir: paths.dir, version: PACKAGE_VERSION, allocations: store.allocations.size, ephemeral, bindHosts: hosts },
+    'daemon started',
+  );
+
+  return {
+    paths,
+    socketPath,
+    store,
+    log,
+    info,
+    close: (reason = 'close') => closeDaemon(reason),
+    closed,
+  };
+}

@@ -1,0 +1,146 @@
+import { PortsError, toPortsError } from '../errors.js';
+import { formatIssues, OPS, requestIdSchema, requestSchemas, type Op, type Request, type RequestId } from '../protocol/messages.js';
+import type { DaemonInfo, HelloResult, Reply, ResultByOp, StatusResult } from '../protocol/results.js';
+import { PROTOCOL_VERSION } from '../version.js';
+import type { AllocationService } from './allocation-service.js';
+import type { StateStore } from '../state/store.js';
+
+/**
+ * The daemon without a socket: one raw line in, one reply out. server.ts frames bytes around it;
+ * the in-memory transport and most tests call it directly.
+ */
+export interface Session {
+  helloDone: boolean;
+}
+
+export interface HandlerLog {
+  error(object: object, message: string): void;
+}
+
+export interface HandlerDeps {
+  allocations: AllocationService;
+  store: StateStore;
+  info(): DaemonInfo;
+  /** Asked by the `shutdown` op; the reply is sent before the daemon stops. */
+  requestShutdown(): void;
+  /** False once the daemon is stopping: new mutations are refused. */
+  accepting(): boolean;
+  log: HandlerLog;
+  /** Observes every request (metrics). */
+  onRequest?(op: Op | 'invalid', ok: boolean, seconds: number): void;
+}
+
+export interface Handler {
+  handleLine(session: Session, line: string): Promise<Reply>;
+  handle(session: Session, message: unknown): Promise<Reply>;
+}
+
+function fail(id: RequestId | null, error: PortsError): Reply {
+  return { id, ok: false, error: error.toWire() };
+}
+
+function readId(message: Record<string, unknown>): RequestId | null {
+  const parsed = requestIdSchema.safeParse(message['id']);
+  return parsed.success ? parsed.data : null;
+}
+
+export function createHandler(deps: HandlerDeps): Handler {
+  async function dispatch(session: Session, request: Request): Promise<unknown> {
+    switch (request.op) {
+      case 'hello': {
+        if (request.params.protocol !== PROTOCOL_VERSION) {
+          const info = deps.info();
+          throw new PortsError(
+            'E_VERSION_MISMATCH',
+            `The daemon (portkeeper ${info.version}, pid ${info.pid}) speaks protocol ${PROTOCOL_VERSION}, this client ${request.params.protocol}. ` +
+              'Restart the daemon with the same version: ports daemon stop && ports daemon',
+            { daemonProtocol: PROTOCOL_VERSION, clientProtocol: request.params.protocol, daemonVersion: info.version, daemonPid: info.pid },
+          );
+        }
+        session.helloDone = true;
+        const info = deps.info();
+        return {
+          protocol: PROTOCOL_VERSION,
+          version: info.version,
+          pid: info.pid,
+          startedAt: info.startedAt,
+          socket: info.socket,
+          stateDir: info.stateDir,
+        } satisfies HelloResult;
+      }
+      case 'allocate':
+        return deps.allocations.allocate(request.params) satisfies Promise<ResultByOp['allocate']>;
+      case 'release':
+        return deps.allocations.release(request.params) satisfies Promise<ResultByOp['release']>;
+      case 'status': {
+        const { service, owner } = request.params;
+        const allocations = [...deps.store.allocations.values()]
+          .filter((a) => (service === undefined || a.service === service) && (owner === undefined || a.owner === owner))
+          .sort((a, b) => a.port - b.port);
+        return { daemon: deps.info(), allocations } satisfies StatusResult;
+      }
+      case 'shutdown':
+        deps.requestShutdown();
+        return { stopping: true } satisfies ResultByOp['shutdown'];
+    }
+  }
+
+  async function handle(session: Session, message: unknown): Promise<Reply> {
+    const started = performance.now();
+    if (message === null || typeof message !== 'object' || Array.isArray(message)) {
+      deps.onRequest?.('invalid', false, 0);
+      return fail(null, new PortsError('E_PROTOCOL', 'Each line must be a JSON object like {"id":1,"op":"hello","params":{"protocol":1}}'));
+    }
+    const record = message as Record<string, unknown>;
+    const id = readId(record);
+    const op = record['op'];
+    if (typeof op !== 'string') {
+      deps.onRequest?.('invalid', false, 0);
+      return fail(id, new PortsError('E_INVALID_REQUEST', 'op: required, a string naming the operation', { ops: OPS }));
+    }
+    if (!Object.hasOwn(requestSchemas, op)) {
+      deps.onRequest?.('invalid', false, 0);
+      return fail(id, new PortsError('E_UNKNOWN_OP', `Unknown op "${op.slice(0, 64)}"; known ops: ${OPS.join(', ')}`, { ops: OPS }));
+    }
+    const known = op as Op;
+    const parsed = requestSchemas[known].safeParse(message);
+    if (!parsed.success) {
+      const issues = formatIssues(parsed.error);
+      deps.onRequest?.(known, false, 0);
+      return fail(id, new PortsError('E_INVALID_REQUEST', `Invalid ${known} request: ${issues.join('; ')}`, { issues }));
+    }
+    const request = parsed.data as Request;
+    if (!session.helloDone && request.op !== 'hello') {
+      deps.onRequest?.(known, false, 0);
+      return fail(request.id, new PortsError('E_PROTOCOL', `Send hello first (got ${request.op})`));
+    }
+    if (!deps.accepting() && (request.op === 'allocate' || request.op === 'release')) {
+      deps.onRequest?.(known, false, 0);
+      return fail(request.id, new PortsError('E_SHUTTING_DOWN', 'The daemon is shutting down; retry in a moment'));
+    }
+    try {
+      const result = await dispatch(session, request);
+      deps.onRequest?.(known, true, (performance.now() - started) / 1000);
+      return { id: request.id, ok: true, result };
+    } catch (error) {
+      const wrapped = toPortsError(error);
+      if (wrapped.code === 'E_INTERNAL') deps.log.error({ err: error, op: known }, 'request failed with an internal error');
+      deps.onRequest?.(known, false, (performance.now() - started) / 1000);
+      return fail(request.id, wrapped);
+    }
+  }
+
+  return {
+    handle,
+    async handleLine(session, line) {
+      let message: unknown;
+      try {
+        message = JSON.parse(line);
+      } catch (error) {
+        deps.onRequest?.('invalid', false, 0);
+        return fail(null, new PortsError('E_PROTOCOL', `Not JSON: ${(error as Error).message}`));
+      }
+      return handle(session, message);
+    },
+  };
+}

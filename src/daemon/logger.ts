@@ -1,0 +1,26 @@
+import { pino, type Logger } from 'pino';
+
+/**
+ * The daemon's structured log: JSON lines in daemon.log (0600), and on stderr too in the
+ * foreground. Synchronous writes: the log is low-volume and must survive a crash.
+ */
+export interface DaemonLogOptions {
+  file: string;
+  level: string;
+  stderr: boolean;
+}
+
+export type DaemonLogger = Logger;
+
+export function createDaemonLogger(options: DaemonLogOptions): Logger {
+  const streams: pino.StreamEntry[] = [
+    { level: 'trace', stream: pino.destination({ dest: options.file, sync: true, mode: 0o600 }) },
+  ];
+  if (options.stderr) streams.push({ level: 'trace', stream: pino.destination({ fd: 2, sync: true }) });
+  return pino({ level: options.level, base: { pid: process.pid } }, pino.multistream(streams));
+}
+
+/** A logger that drops everything (tests, the in-memory daemon). */
+export function createSilentLogger(): Logger {
+  return pino({ level: 'silent' });
+}

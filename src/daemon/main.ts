@@ -1,0 +1,72 @@
+import { homedir } from 'node:os';
+import { loadConfig } from '../config/load.js';
+import { isPortsError, toPortsError } from '../errors.js';
+import { defaultSocketPath, defaultStateDir, userConfigFile } from '../shared/paths.js';
+import { startDaemon, type Daemon } from './daemon.js';
+
+/**
+ * Wiring for `ports daemon --foreground`: config layers, paths, the real dependencies, signals.
+ * Resolves with the process exit code once the daemon has stopped.
+ */
+export interface DaemonFlags {
+  socket?: string;
+  stateDir?: string;
+  config?: string;
+  logLevel?: string;
+  /** Log only to daemon.log (the background daemon has no terminal). */
+  detached?: boolean;
+}
+
+export interface DaemonRunIo {
+  env: NodeJS.ProcessEnv;
+  message(text: string): void;
+}
+
+export function resolveDaemonSetup(flags: DaemonFlags, env: NodeJS.ProcessEnv) {
+  const home = homedir();
+  const configEnv = flags.config !== undefined ? { ...env, PORTS_CONFIG: flags.config } : env;
+  const flagLayer: Record<string, unknown> = {};
+  const paths: Record<string, unknown> = {};
+  if (flags.socket !== undefined) paths['socket'] = flags.socket;
+  if (flags.stateDir !== undefined) paths['state_dir'] = flags.stateDir;
+  if (Object.keys(paths).length > 0) flagLayer['paths'] = paths;
+  if (flags.logLevel !== undefined) flagLayer['log_level'] = flags.logLevel;
+  const { config, files } = loadConfig({ env: configEnv, userFile: userConfigFile({ env: configEnv, home }), flags: flagLayer });
+  return {
+    config,
+    files,
+    socketPath: config.paths.socket ?? defaultSocketPath({ env, home }),
+    stateDir: config.paths.state_dir ?? defaultStateDir({ env, home }),
+  };
+}
+
+export async function runDaemonForeground(flags: DaemonFlags, io: DaemonRunIo): Promise<number> {
+  let daemon: Daemon;
+  try {
+    const setup = resolveDaemonSetup(flags, io.env);
+    daemon = await startDaemon({ config: setup.config, socketPath: setup.socketPath, stateDir: setup.stateDir, foreground: flags.detached !== true });
+  } catch (error) {
+    const wrapped = toPortsError(error);
+    io.message(wrapped.code === 'E_INTERNAL' ? `portkeeper daemon failed to start (a bug): ${(error as Error).stack ?? wrapped.message}` : wrapped.message);
+    return isPortsError(error) ? wrapped.exitCode : 1;
+  }
+  const stop = (signal: string) => () => void daemon.close(signal);
+  const onTerm = stop('SIGTERM');
+  const onInt = stop('SIGINT');
+  const onHup = () => daemon.log.info('SIGHUP received; configuration reload is not supported yet, restart the daemon to apply changes');
+  process.on('SIGTERM', onTerm);
+  process.on('SIGINT', onInt);
+  process.on('SIGHUP', onHup);
+  const onFatal = (error: unknown) => {
+    daemon.log.fatal({ err: error }, 'uncaught error; stopping');
+    process.exitCode = 1;
+    void daemon.close('uncaught error');
+  };
+  process.on('uncaughtException', onFatal);
+  process.on('unhandledRejection', onFatal);
+  await daemon.closed;
+  process.off('SIGTERM', onTerm);
+  process.off('SIGINT', onInt);
+  process.off('SIGHUP', onHup);
+  return typeof process.exitCode === 'number' ? process.exitCode : 0;
+}

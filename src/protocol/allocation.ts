@@ -1,0 +1,73 @@
+import { z } from 'zod';
+
+/**
+ * One allocation: the record the daemon keeps in state.json and sends on the wire.
+ * Pure schema module: no I/O.
+ */
+export const PID_MAX = 4_194_304; // the kernel's highest possible pid_max (2^22)
+
+export const portSchema = z.number().int().min(1).max(65535);
+export const pidSchema = z.number().int().min(2).max(PID_MAX);
+export const serviceSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:@/+-]*$/, 'letters, digits and . _ : @ / + - (starting with a letter or digit)');
+export const ownerSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
+export const typeNameSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits and . _ -');
+export const isoTimeSchema = z.iso.datetime({ offset: true });
+export const healthUrlSchema = z
+  .string()
+  .max(2048)
+  .refine((value) => {
+    try {
+      const url = new URL(value);
+      return url.protocol === 'http:' || url.protocol === 'https:';
+    } catch {
+      return false;
+    }
+  }, 'an http:// or https:// URL');
+
+export const healthSchema = z.strictObject({
+  /** Consecutive failed checks (reset by a good one). */
+  failures: z.number().int().min(0),
+  /** Verdict of the last check, null before the first. */
+  status: z.enum(['healthy', 'slow', 'unhealthy', 'starting']).nullable(),
+  /** Why the last check failed, null when it did not. */
+  reason: z.string().max(64).nullable(),
+  lastCheckAt: isoTimeSchema.nullable(),
+});
+
+export const allocationSchema = z.strictObject({
+  port: portSchema,
+  service: serviceSchema.nullable(),
+  type: typeNameSchema.nullable(),
+  /** Owner process; null for a reservation (`--no-pid`). */
+  pid: pidSchema.nullable(),
+  /** The owner's start time in clock ticks since boot (/proc/<pid>/stat field 22), for pid-reuse detection. */
+  pidStartTime: z.number().int().min(0).nullable(),
+  owner: ownerSchema.nullable(),
+  cwd: z.string().max(4096).nullable(),
+  command: z.string().max(4096).nullable(),
+  createdAt: isoTimeSchema,
+  expiresAt: isoTimeSchema.nullable(),
+  /** False for `--no-listen-check`: the allocation lives as long as its owner, listening or not. */
+  listenCheck: z.boolean(),
+  healthUrl: healthUrlSchema.nullable(),
+  health: healthSchema,
+});
+
+export type Allocation = z.infer<typeof allocationSchema>;
+export type AllocationHealth = z.infer<typeof healthSchema>;
+
+export function newHealth(): AllocationHealth {
+  return { failures: 0, status: null, reason: null, lastCheckAt: null };
+}

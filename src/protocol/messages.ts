@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import {
+  healthUrlSchema,
+  ownerSchema,
+  pidSchema,
+  portSchema,
+  serviceSchema,
+  typeNameSchema,
+} from './allocation.js';
+
+/**
+ * Every request the daemon accepts, as strict zod schemas (unknown fields are errors).
+ * The envelope is `{id, op, params}`; docs/protocol.md describes each one.
+ */
+export const requestIdSchema = z.union([
+  z.string().min(1).max(128),
+  z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+]);
+
+const rangeSchema = z
+  .strictObject({ start: portSchema, end: portSchema })
+  .refine((range) => range.start <= range.end, 'start must not be greater than end');
+
+export const helloParamsSchema = z.strictObject({
+  protocol: z.number().int().min(0).max(1_000_000),
+  client: z.string().max(200).optional(),
+});
+
+export const allocateParamsSchema = z.strictObject({
+  service: serviceSchema.optional(),
+  type: typeNameSchema.optional(),
+  /** An exact port: conflict when it is held. */
+  port: portSchema.optional(),
+  range: rangeSchema.optional(),
+  /** The owner process, or null for a reservation that only release, ttl or cleanup ends. */
+  pid: pidSchema.nullable(),
+  /** The owner's start time as the client read it; the daemon cross-checks it against /proc. */
+  pidStartTime: z.number().int().min(0).optional(),
+  owner: ownerSchema.optional(),
+  ttlMs: z.number().int().min(1000).max(366 * 24 * 3600 * 1000).optional(),
+  healthUrl: healthUrlSchema.optional(),
+  listenCheck: z.boolean().optional(),
+  cwd: z.string().max(4096).optional(),
+  command: z.string().max(4096).optional(),
+});
+
+export const releaseParamsSchema = z
+  .strictObject({
+    ports: z.array(portSchema).max(65535).optional(),
+    service: serviceSchema.optional(),
+    pid: pidSchema.optional(),
+    owner: ownerSchema.optional(),
+    /** Report "nothing matched" as E_NOT_FOUND instead of an empty success. */
+    strict: z.boolean().optional(),
+  })
+  .refine(
+    (p) => (p.ports?.length ?? 0) > 0 || p.service !== undefined || p.pid !== undefined || p.owner !== undefined,
+    'name at least one of ports, service, pid, owner',
+  );
+
+export const statusParamsSchema = z.strictObject({
+  service: serviceSchema.optional(),
+  owner: ownerSchema.optional(),
+});
+
+export const shutdownParamsSchema = z.strictObject({});
+
+const envelope = <Op extends string, P extends z.ZodType>(op: Op, params: P) =>
+  z.strictObject({ id: requestIdSchema, op: z.literal(op), params });
+
+export const requestSchemas = {
+  hello: envelope('hello', helloParamsSchema),
+  allocate: envelope('allocate', allocateParamsSchema),
+  release: envelope('release', releaseParamsSchema),
+  status: envelope('status', statusParamsSchema.default({})),
+  shutdown: envelope('shutdown', shutdownParamsSchema.default({})),
+} as const;
+
+export type Op = keyof typeof requestSchemas;
+export const OPS = Object.keys(requestSchemas) as Op[];
+
+export type HelloParams = z.infer<typeof helloParamsSchema>;
+export type AllocateParams = z.infer<typeof allocateParamsSchema>;
+export type ReleaseParams = z.infer<typeof releaseParamsSchema>;
+export type StatusParams = z.infer<typeof statusParamsSchema>;
+export type RequestId = z.infer<typeof requestIdSchema>;
+
+export type Request = { [K in Op]: z.infer<(typeof requestSchemas)[K]> }[Op];
+
+/** Zod issues as one readable line each: `params.port: Too big: expected number to be <=65535`. */
+export function formatIssues(error: z.ZodError): string[] {
+  return error.issues.map((issue) => {
+    const where = issue.path.length > 0 ? issue.path.join('.') : '(message)';
+    return `${where}: ${issue.message}`;
+  });
+}

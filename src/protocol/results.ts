@@ -1,0 +1,60 @@
+import type { Allocation } from './allocation.js';
+import type { WireError } from '../errors.js';
+import type { RequestId } from './messages.js';
+
+/** Result types of each op (plain TypeScript: the client imports these without loading zod). */
+
+export interface HelloResult {
+  protocol: number;
+  version: string;
+  pid: number;
+  startedAt: string;
+  socket: string;
+  stateDir: string;
+}
+
+export interface AllocateResult {
+  allocation: Allocation;
+  /** True when an existing allocation of the same service and pid was returned (idempotent). */
+  existing: boolean;
+  /** True when the service got the port it had last time. */
+  sticky: boolean;
+  warnings: string[];
+}
+
+export interface ReleaseResult {
+  released: Allocation[];
+  /** Ports named in the request that were not allocated. */
+  notFound: number[];
+}
+
+export interface DaemonInfo {
+  pid: number;
+  version: string;
+  protocol: number;
+  startedAt: string;
+  uptimeMs: number;
+  socket: string;
+  stateDir: string;
+}
+
+export interface StatusResult {
+  daemon: DaemonInfo;
+  allocations: Allocation[];
+}
+
+export interface ShutdownResult {
+  stopping: true;
+}
+
+export interface ResultByOp {
+  hello: HelloResult;
+  allocate: AllocateResult;
+  release: ReleaseResult;
+  status: StatusResult;
+  shutdown: ShutdownResult;
+}
+
+export type Reply =
+  | { id: RequestId | null; ok: true; result: unknown }
+  | { id: RequestId | null; ok: false; error: WireError };

@@ -1,0 +1,76 @@
+import { constants } from 'node:fs';
+import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+/**
+ * Durable whole-file replacement: write a temp file beside the target (O_NOFOLLOW, 0600),
+ * fsync it, rename it over the target, fsync the folder. After `write` resolves the new content
+ * survives a crash; before, the old content is intact. Readers never see a half-written file.
+ */
+export interface TextFile {
+  /** The content, or null when the file does not exist. */
+  read(): Promise<string | null>;
+  write(text: string): Promise<void>;
+}
+
+const WRITE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW;
+
+export function createAtomicFile(path: string): TextFile {
+  const dir = dirname(path);
+  const temp = join(dir, `.${basename(path)}.tmp`);
+  return {
+    async read() {
+      try {
+        return await readFile(path, { encoding: 'utf8', flag: constants.O_RDONLY | constants.O_NOFOLLOW });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+        throw error;
+      }
+    },
+    async write(text: string) {
+      const handle = await open(temp, WRITE_FLAGS, 0o600);
+      try {
+        await handle.writeFile(text, 'utf8');
+        await handle.sync();
+      } catch (error) {
+        await handle.close().catch(() => undefined);
+        await unlink(temp).catch(() => undefined);
+        throw error;
+      }
+      await handle.close();
+      await rename(temp, path);
+      const folder = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+      try {
+        await folder.sync();
+      } finally {
+        await folder.close();
+      }
+    },
+  };
+}
+
+/** An in-memory TextFile for tests and the in-memory daemon; `failNext` injects a write error. */
+export function createMemoryFile(initial: string | null = null): TextFile & { content: string | null; failNext(error: Error): void; writes: number } {
+  let pendingFailure: Error | null = null;
+  const file = {
+    content: initial,
+    writes: 0,
+    failNext(error: Error) {
+      pendingFailure = error;
+    },
+    async read() {
+      return file.content;
+    },
+    async write(text: string) {
+      await Promise.resolve();
+      if (pendingFailure) {
+        const error = pendingFailure;
+        pendingFailure = null;
+        throw error;
+      }
+      file.content = text;
+      file.writes++;
+    },
+  };
+  return file;
+}

@@ -1,0 +1,95 @@
+import { readFile, readlink } from 'node:fs/promises';
+
+/**
+ * Reading a process from /proc. Thin I/O; parsing is pure and exported for tests.
+ */
+export interface ProcStat {
+  pid: number;
+  comm: string;
+  /** R, S, D, Z, T, t, X, I … (see proc(5)). */
+  state: string;
+  ppid: number;
+  pgrp: number;
+  /** Thread group id is the pid for a process; the stat file carries no tgid, see readTgid. */
+  flags: number;
+  /** Clock ticks since boot (field 22). */
+  startTime: number;
+}
+
+const PF_KTHREAD = 0x00200000;
+
+/** Parse /proc/<pid>/stat. The comm field may hold spaces and parentheses: split after the last ')'. */
+export function parseProcStat(text: string): ProcStat | null {
+  const open = text.indexOf('(');
+  const close = text.lastIndexOf(')');
+  if (open < 0 || close < open) return null;
+  const pid = Number(text.slice(0, open).trim());
+  const comm = text.slice(open + 1, close);
+  const fields = text.slice(close + 2).trim().split(' ');
+  // fields[0] is field 3 (state); field N is fields[N - 3].
+  const state = fields[0];
+  const ppid = Number(fields[1]);
+  const pgrp = Number(fields[2]);
+  const flags = Number(fields[6]);
+  const startTime = Number(fields[19]);
+  if (!state || !Number.isFinite(pid) || !Number.isFinite(ppid) || !Number.isFinite(startTime)) return null;
+  return { pid, comm, state, ppid, pgrp, flags, startTime };
+}
+
+export function isKernelThread(stat: ProcStat): boolean {
+  return (stat.flags & PF_KTHREAD) !== 0;
+}
+
+export function isZombie(stat: ProcStat): boolean {
+  return stat.state === 'Z' || stat.state === 'X' || stat.state === 'x';
+}
+
+/** /proc/<pid>/stat, or null when the process does not exist (or /proc is absent). */
+export async function readProcStat(pid: number): Promise<ProcStat | null> {
+  try {
+    return parseProcStat(await readFile(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+/** The process's command line (arguments joined by spaces), or null when unreadable. */
+export async function readCmdline(pid: number): Promise<string[] | null> {
+  try {
+    const raw = await readFile(`/proc/${pid}/cmdline`, 'utf8');
+    const args = raw.split('\0');
+    if (args.at(-1) === '') args.pop();
+    return args;
+  } catch {
+    return null;
+  }
+}
+
+export async function readCwd(pid: number): Promise<string | null> {
+  try {
+    return await readlink(`/proc/${pid}/cwd`);
+  } catch {
+    return null;
+  }
+}
+
+/** Tgid from /proc/<pid>/status: equal to pid for a process, different for a thread id. */
+export async function readTgid(pid: number): Promise<number | null> {
+  try {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const match = /^Tgid:\s*(\d+)/m.exec(status);
+    return match ? Number(match[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** `kill(pid, 0)`: ESRCH means gone, EPERM means alive but not ours. */
+export function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    // Real daemons, sockets and processes: two workers on a 2-core machine.
+    pool: 'forks',
+    maxWorkers: 2,
+  },
+});
