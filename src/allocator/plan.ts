@@ -13,6 +13,8 @@ export interface PlanRequest {
   port: number | null;
   range: PortRange | null;
   pid: number | null;
+  /** The owner's start time; an allocation of the same pid with another start time belongs to a dead process. */
+  pidStartTime: number | null;
 }
 
 export interface PlanInput {
@@ -87,6 +89,19 @@ export function exhaustedMessage(input: {
   };
 }
 
+/** The same service held by the same process (same pid and, when both are known, same start time). */
+export function isSameOwner(allocation: Allocation, service: string | null, pid: number | null, pidStartTime: number | null): boolean {
+  if (service === null || pid === null) return false;
+  if (allocation.service !== service || allocation.pid !== pid) return false;
+  return allocation.pidStartTime === null || pidStartTime === null || allocation.pidStartTime === pidStartTime;
+}
+
+/** The configured type whose range holds the port, or null. */
+export function typeOfPort(port: number, policy: PortPolicy): string | null {
+  for (const [name, range] of Object.entries(policy.types)) if (inRange(port, range)) return name;
+  return null;
+}
+
 export function rangeKey(range: PortRange): string {
   return `${range.start}-${range.end}`;
 }
@@ -96,7 +111,7 @@ export function planAllocation(input: PlanInput): Plan {
 
   if (request.service !== null && request.pid !== null) {
     for (const allocation of allocations.values()) {
-      if (allocation.service === request.service && allocation.pid === request.pid) {
+      if (isSameOwner(allocation, request.service, request.pid, request.pidStartTime)) {
         if (request.port !== null && request.port !== allocation.port) {
           return {
             kind: 'error',
@@ -135,7 +150,8 @@ export function planAllocation(input: PlanInput): Plan {
     if (reason === 'ephemeral') warnings.push(`port ${request.port} is in the kernel's ephemeral range; outgoing connections may take it`);
     if (reason === 'browser_unsafe') warnings.push(`port ${request.port} is one browsers refuse to connect to`);
     if (reason === 'excluded') warnings.push(`port ${request.port} is in the configured exclusions`);
-    return { kind: 'exact', port: request.port, type, warnings };
+    // An exact port's type is the one named, else the configured range it falls in.
+    return { kind: 'exact', port: request.port, type: request.type ?? typeOfPort(request.port, policy), warnings };
   }
 
   const range = request.range ?? policy.types[type ?? policy.defaultType];

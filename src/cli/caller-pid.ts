@@ -22,8 +22,19 @@ export const procView: ProcessView = {
 
 const SHELLS = new Set(['sh', 'dash', 'bash', 'zsh']);
 
+/**
+ * npm 11 rewrites its process title, so /proc/<pid>/cmdline of `npx ports …` reads as one
+ * string "npm exec ports …": split such a single argument on spaces.
+ */
+function normalizeArgs(args: readonly string[]): readonly string[] {
+  const nonEmpty = args.filter((arg) => arg.length > 0);
+  if (nonEmpty.length === 1 && nonEmpty[0]?.includes(' ')) return nonEmpty[0].split(/\s+/);
+  return nonEmpty;
+}
+
 /** Is this command line a package runner that runs one bin and exits? Pure. */
-export function isRunnerShim(args: readonly string[]): boolean {
+export function isRunnerShim(raw: readonly string[]): boolean {
+  const args = normalizeArgs(raw);
   const names = args.slice(0, 3).map((arg) => basename(arg));
   const [first, second] = names;
   if (first === 'npx' || first === 'bunx') return true;
@@ -39,7 +50,8 @@ export function isRunnerShim(args: readonly string[]): boolean {
   return false;
 }
 
-function isShellDashC(args: readonly string[]): boolean {
+function isShellDashC(raw: readonly string[]): boolean {
+  const args = normalizeArgs(raw);
   return SHELLS.has(basename(args[0] ?? '')) && args[1] === '-c';
 }
 

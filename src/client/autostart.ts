@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:fs';
-import { mkdir, open, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -13,6 +13,8 @@ export interface AutostartAttempt {
   spawned: boolean;
   /** The spawned daemon's exit code once it has exited (it should not, while starting). */
   exitCode(): number | null;
+  /** What the daemon printed on stderr while starting (why it failed), best effort. */
+  startErrors(): Promise<string>;
   releaseLock(): Promise<void>;
 }
 
@@ -32,13 +34,16 @@ export async function spawnDaemonOnce(socketPath: string, env: NodeJS.ProcessEnv
     await handle.close();
   } catch {
     const info = await stat(lockPath).catch(() => null);
-    if (info && Date.now() - info.mtimeMs < LOCK_STALE_MS) return { spawned: false, exitCode: () => null, releaseLock: async () => undefined };
+    if (info && Date.now() - info.mtimeMs < LOCK_STALE_MS) return { spawned: false, exitCode: () => null, startErrors: async () => '', releaseLock: async () => undefined };
     await releaseLock();
     return spawnDaemonOnce(socketPath, env);
   }
+  // The daemon's start-up errors (before its log exists) land in autostart.log beside the socket.
+  const errorLog = join(dir, 'autostart.log');
+  const errors = await open(errorLog, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
   const child = spawn(process.execPath, [BIN_PATH, 'daemon', '--foreground', '--detached'], {
     detached: true,
-    stdio: 'ignore',
+    stdio: ['ignore', 'ignore', errors.fd],
     env: { ...env, PORTS_SOCKET: socketPath },
     cwd: '/',
   });
@@ -46,5 +51,7 @@ export async function spawnDaemonOnce(socketPath: string, env: NodeJS.ProcessEnv
   child.on('error', () => (exitCode = 127));
   child.on('exit', (code, signal) => (exitCode = code ?? (signal ? 128 : 1)));
   child.unref();
-  return { spawned: true, exitCode: () => exitCode, releaseLock };
+  await errors.close();
+  const startErrors = async (): Promise<string> => (await readFile(errorLog, 'utf8').catch(() => '')).trim();
+  return { spawned: true, exitCode: () => exitCode, startErrors, releaseLock };
 }

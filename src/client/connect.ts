@@ -59,16 +59,17 @@ export async function connectClient(options: ConnectOptions = {}): Promise<Ports
   }
   const exitCode = start.exitCode();
   if (exitCode !== null) {
+    const why = await start.startErrors();
     throw new PortsError(
       'E_DAEMON_UNREACHABLE',
-      `The daemon failed to start (exit code ${exitCode}); run \`ports daemon --foreground\` to see why`,
+      why ? `The daemon failed to start: ${why}` : `The daemon failed to start (exit code ${exitCode}); run \`ports daemon --foreground\` to see why`,
       { socket: socketPath, exitCode },
       { cause: last },
     );
   }
   throw new PortsError(
     'E_DAEMON_UNREACHABLE',
-    `Started the daemon but it did not answer on ${socketPath} within ${options.startTimeoutMs ?? 15_000} ms; see its log (ports doctor shows where)`,
+    `Started the daemon but it did not answer on ${socketPath} within ${options.startTimeoutMs ?? 15_000} ms; see daemon.log in its state folder, or run \`ports daemon --foreground\``,
     { socket: socketPath },
     { cause: last },
   );

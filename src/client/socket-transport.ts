@@ -1,6 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { PortsError } from '../errors.js';
 import { createLineSplitter } from '../protocol/framing.js';
+import { socketPathProblem } from '../shared/paths.js';
 import type { Reply } from '../protocol/results.js';
 import type { Transport } from './transport.js';
 
@@ -18,6 +19,9 @@ export interface SocketTransportOptions {
 const UNREACHABLE = new Set(['ENOENT', 'ECONNREFUSED', 'ENOTSOCK', 'EACCES', 'ECONNRESET', 'EPIPE']);
 
 export function connectSocket(options: SocketTransportOptions): Promise<Transport> {
+  // Node silently truncates a longer path and would connect somewhere else.
+  const tooLong = socketPathProblem(options.path);
+  if (tooLong) return Promise.reject(new PortsError('E_PATH', tooLong, { socket: options.path }));
   return new Promise((resolve, reject) => {
     const socket: Socket = connect(options.path);
     const timer = setTimeout(() => {

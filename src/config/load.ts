@@ -100,8 +100,10 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
   if (!parsed.success) {
     const issues = formatIssues(parsed.error).map((line, index) => {
       const issue = parsed.error.issues[index];
-      const value = issue ? valueAt(merged, issue.path) : undefined;
-      return value === undefined ? line : `${line} (got ${JSON.stringify(value)})`;
+      if (!issue || issue.code === 'unrecognized_keys') return line.replace('(message): ', '(top level): ');
+      const value = valueAt(merged, issue.path);
+      // Show scalar values only: an object would print the whole section.
+      return value === undefined || (typeof value === 'object' && value !== null) ? line : `${line} (got ${JSON.stringify(value)})`;
     });
     const from = userLayer && sources.userFile ? ` (layers: ${files.join(', ')}, env, flags)` : '';
     throw new PortsError('E_CONFIG', `Invalid configuration${from}:\n  ${issues.join('\n  ')}`, { issues, files });

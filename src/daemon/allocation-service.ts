@@ -1,4 +1,4 @@
-import { exhaustedMessage, planAllocation, rangeKey } from '../allocator/plan.js';
+import { exhaustedMessage, isSameOwner, planAllocation, rangeKey } from '../allocator/plan.js';
 import type { PortPolicy } from '../allocator/policy.js';
 import { PortsError } from '../errors.js';
 import { newHealth, type Allocation } from '../protocol/allocation.js';
@@ -67,12 +67,18 @@ export function createAllocationService(deps: AllocationServiceDeps): Allocation
     }
   }
 
-  function findExisting(service: string | undefined, pid: number | null): Allocation | undefined {
+  function findExisting(service: string | undefined, pid: number | null, startTime: number | null): Allocation | undefined {
     if (service === undefined || pid === null) return undefined;
     for (const allocation of store.allocations.values()) {
-      if (allocation.service === service && allocation.pid === pid) return allocation;
+      if (isSameOwner(allocation, service, pid, startTime)) return allocation;
     }
     return undefined;
+  }
+
+  /** An existing allocation is only reported once it is on disk (its write may still be in flight). */
+  async function existingResult(allocation: Allocation, warnings: string[]): Promise<AllocateResult> {
+    await store.whenDurable();
+    return { allocation, existing: true, sticky: false, warnings };
   }
 
   async function build(params: AllocateParams, port: number, type: string | null, startTime: number | null): Promise<Allocation> {
@@ -120,9 +126,10 @@ export function createAllocationService(deps: AllocationServiceDeps): Allocation
     const allocation = await build(params, port, type, startTime);
     // Re-check after the awaits: the same service and pid may have been allocated meanwhile
     // (idempotency holds under concurrency), or the port taken.
-    const existing = findExisting(params.service, params.pid);
-    if (existing) return { allocation: existing, existing: true, sticky: false, warnings: extra.warnings };
+    const existing = findExisting(params.service, params.pid, startTime);
+    if (existing) return existingResult(existing, extra.warnings);
     if (store.allocations.has(port)) return null;
+    checkOwnerLimit(params.owner);
     store.add(allocation);
     await store.commit();
     deps.onAllocated?.(allocation);
@@ -131,7 +138,6 @@ export function createAllocationService(deps: AllocationServiceDeps): Allocation
 
   async function allocate(params: AllocateParams): Promise<AllocateResult> {
     const owner = await checkOwner(params);
-    checkOwnerLimit(params.owner);
     const plan = planAllocation({
       request: {
         service: params.service ?? null,
@@ -139,6 +145,7 @@ export function createAllocationService(deps: AllocationServiceDeps): Allocation
         port: params.port ?? null,
         range: params.range ?? null,
         pid: params.pid,
+        pidStartTime: owner.startTime,
       },
       allocations: store.allocations,
       sticky: store.sticky,
@@ -147,7 +154,7 @@ export function createAllocationService(deps: AllocationServiceDeps): Allocation
     });
     switch (plan.kind) {
       case 'existing':
-        return { allocation: plan.allocation, existing: true, sticky: false, warnings: [] };
+        return existingResult(plan.allocation, []);
       case 'error':
         throw new PortsError(plan.code, plan.message, plan.details);
       case 'exact': {
@@ -177,7 +184,7 @@ export function createAllocationService(deps: AllocationServiceDeps): Allocation
   }
 
   async function release(params: ReleaseParams): Promise<ReleaseResult> {
-    const named = params.ports ?? [];
+    const named = [...new Set(params.ports ?? [])];
     const matches = (allocation: Allocation): boolean =>
       (named.length === 0 || named.includes(allocation.port)) &&
       (params.service === undefined || allocation.service === params.service) &&
@@ -188,7 +195,7 @@ export function createAllocationService(deps: AllocationServiceDeps): Allocation
       ? named.map((port) => store.allocations.get(port)).filter((a): a is Allocation => a !== undefined && matches(a))
       : [...store.allocations.values()].filter(matches);
     const releasedPorts = new Set(selected.map((allocation) => allocation.port));
-    const notFound = [...new Set(named)].filter((port) => !releasedPorts.has(port));
+    const notFound = named.filter((port) => !releasedPorts.has(port));
 
     if (params.strict && (selected.length === 0 || notFound.length > 0)) {
       const what = notFound.length > 0 ? `port${notFound.length > 1 ? 's' : ''} ${notFound.join(', ')}` : 'anything matching';

@@ -110,7 +110,8 @@ export function createHandler(deps: HandlerDeps): Handler {
       return fail(id, new PortsError('E_INVALID_REQUEST', `Invalid ${known} request: ${issues.join('; ')}`, { issues }));
     }
     const request = parsed.data as Request;
-    if (!session.helloDone && request.op !== 'hello') {
+    // `shutdown` is the one op allowed before hello, so a CLI of any version can stop any daemon.
+    if (!session.helloDone && request.op !== 'hello' && request.op !== 'shutdown') {
       deps.onRequest?.(known, false, 0);
       return fail(request.id, new PortsError('E_PROTOCOL', `Send hello first (got ${request.op})`));
     }

@@ -1,4 +1,5 @@
 import { homedir } from 'node:os';
+import { resolve } from 'node:path';
 import { loadConfig } from '../config/load.js';
 import { isPortsError, toPortsError } from '../errors.js';
 import { defaultSocketPath, defaultStateDir, userConfigFile } from '../shared/paths.js';
@@ -24,7 +25,7 @@ export interface DaemonRunIo {
 
 export function resolveDaemonSetup(flags: DaemonFlags, env: NodeJS.ProcessEnv) {
   const home = homedir();
-  const configEnv = flags.config !== undefined ? { ...env, PORTS_CONFIG: flags.config } : env;
+  const configEnv = flags.config !== undefined ? { ...env, PORTS_CONFIG: resolve(flags.config) } : env;
   const flagLayer: Record<string, unknown> = {};
   const paths: Record<string, unknown> = {};
   if (flags.socket !== undefined) paths['socket'] = flags.socket;
@@ -32,11 +33,12 @@ export function resolveDaemonSetup(flags: DaemonFlags, env: NodeJS.ProcessEnv) {
   if (Object.keys(paths).length > 0) flagLayer['paths'] = paths;
   if (flags.logLevel !== undefined) flagLayer['log_level'] = flags.logLevel;
   const { config, files } = loadConfig({ env: configEnv, userFile: userConfigFile({ env: configEnv, home }), flags: flagLayer });
+  // Relative paths are taken from the current folder (a background daemon runs in /).
   return {
     config,
     files,
-    socketPath: config.paths.socket ?? defaultSocketPath({ env, home }),
-    stateDir: config.paths.state_dir ?? defaultStateDir({ env, home }),
+    socketPath: resolve(config.paths.socket ?? defaultSocketPath({ env, home })),
+    stateDir: resolve(config.paths.state_dir ?? defaultStateDir({ env, home })),
   };
 }
 

@@ -64,17 +64,29 @@ export function createSocketServer(handler: Handler, limits: ServerLimits, log: 
     socket.on('error', (error) => log.debug({ err: error }, 'connection error'));
     socket.on('close', () => sockets.delete(socket));
 
-    const maybeResume = (): void => {
-      if (socket.isPaused() && pending < MAX_IN_FLIGHT_PER_CONNECTION && socket.writableLength < MAX_QUEUED_REPLY_BYTES) {
-        socket.resume();
-      }
-    };
-    socket.on('drain', maybeResume);
+    /** Set when the connection must close once its in-flight replies are sent (a line over the limit). */
+    let finalError: Reply | null = null;
 
     const send = (reply: Reply): void => {
       if (socket.destroyed || !socket.writable) return;
       socket.write(encodeLine(reply));
     };
+
+    const closeIfDone = (): void => {
+      if (finalError && pending === 0) {
+        send(finalError);
+        finalError = null;
+        socket.end();
+        socket.destroySoon?.();
+      }
+    };
+
+    const maybeResume = (): void => {
+      if (finalError === null && socket.isPaused() && pending < MAX_IN_FLIGHT_PER_CONNECTION && socket.writableLength < MAX_QUEUED_REPLY_BYTES) {
+        socket.resume();
+      }
+    };
+    socket.on('drain', maybeResume);
 
     const splitter = createLineSplitter({
       maxLineBytes: limits.maxLineBytes,
@@ -89,14 +101,16 @@ export function createSocketServer(handler: Handler, limits: ServerLimits, log: 
             pending--;
             inFlight--;
             maybeResume();
+            closeIfDone();
             settle();
           });
       },
       onOverflow(bytes) {
+        // Stop reading; answer what is in flight, then the error, then close.
+        socket.pause();
         const error = new PortsError('E_PROTOCOL', `Line longer than ${limits.maxLineBytes} bytes (limits.max_line_bytes); closing`, { bytes });
-        send({ id: null, ok: false, error: error.toWire() });
-        socket.end();
-        socket.destroySoon?.();
+        finalError = { id: null, ok: false, error: error.toWire() };
+        closeIfDone();
       },
     });
     socket.on('data', (chunk: Buffer) => {

@@ -20,6 +20,8 @@ export interface StateStore {
   replace(allocation: Allocation): void;
   /** Resolves once every mutation made so far is durable. */
   commit(): Promise<void>;
+  /** Resolves once writes already started or queued are on disk (at once when none are); never starts a write. */
+  whenDurable(): Promise<void>;
   /** Waits for in-flight writes (for shutdown). */
   flush(): Promise<void>;
   readonly stats: { writes: number; failedWrites: number };
@@ -91,6 +93,7 @@ export async function openStateStore(options: OpenStateStoreOptions): Promise<St
   let lastWritten: string = text ?? JSON.stringify(initial);
   let writing: Promise<void> | null = null;
   let next: Deferred | null = null;
+  let current: Deferred | null = null;
   const stats = { writes: 0, failedWrites: 0 };
 
   const serialize = (): string =>
@@ -105,6 +108,7 @@ export async function openStateStore(options: OpenStateStoreOptions): Promise<St
     while (next) {
       const batch = next;
       next = null;
+      current = batch;
       const snapshot = serialize();
       try {
         await file.write(snapshot);
@@ -129,6 +133,7 @@ export async function openStateStore(options: OpenStateStoreOptions): Promise<St
         }
       }
     }
+    current = null;
     writing = null;
   };
 
@@ -153,6 +158,9 @@ export async function openStateStore(options: OpenStateStoreOptions): Promise<St
       const waiting = next.promise;
       writing ??= writeLoop();
       return waiting;
+    },
+    whenDurable() {
+      return (next ?? current)?.promise ?? Promise.resolve();
     },
     async flush() {
       while (writing) await writing;

@@ -1,8 +1,11 @@
 import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
 import { BIN_PATH } from '../../client/autostart.js';
-import type { PortsClient } from '../../client/client.js';
 import { isPortsError, PortsError } from '../../errors.js';
-import { processExists } from '../../system/proc-stat.js';
+import { PortsClient as Client } from '../../client/client.js';
+import { locateSocket } from '../../client/locate.js';
+import { connectSocket } from '../../client/socket-transport.js';
+import { procInspector } from '../../system/process-info.js';
 import { formatAge } from '../duration.js';
 import type { CliContext, CommonFlags } from '../context.js';
 
@@ -16,7 +19,12 @@ export interface DaemonStartFlags extends CommonFlags {
   logLevel?: string;
 }
 
-async function connectIfRunning(ctx: CliContext, socketPath?: string): Promise<PortsClient | null> {
+/** A client that skipped hello: only `shutdown` works on it (the daemon allows that one op first). */
+async function connectWithoutHello(ctx: CliContext): Promise<Client> {
+  return new Client(await connectSocket({ path: locateSocket(ctx.env) }));
+}
+
+async function connectIfRunning(ctx: CliContext, socketPath?: string): Promise<Client | null> {
   try {
     return await ctx.connect(socketPath !== undefined ? { autostart: false, socketPath } : { autostart: false });
   } catch (error) {
@@ -39,9 +47,10 @@ export async function runDaemonStart(flags: DaemonStartFlags, ctx: CliContext): 
     throw new PortsError('E_ALREADY_RUNNING', `portkeeper daemon already running (pid ${pid})`, { pid });
   }
   const args = [BIN_PATH, 'daemon', '--foreground', '--detached'];
-  if (flags.socket) args.push('--socket', flags.socket);
-  if (flags.stateDir) args.push('--state-dir', flags.stateDir);
-  if (flags.config) args.push('--config', flags.config);
+  // The daemon runs in /: relative paths are made absolute here.
+  if (flags.socket) args.push('--socket', resolve(flags.socket));
+  if (flags.stateDir) args.push('--state-dir', resolve(flags.stateDir));
+  if (flags.config) args.push('--config', resolve(flags.config));
   if (flags.logLevel) args.push('--log-level', flags.logLevel);
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: ctx.env, cwd: '/' });
   let errors = '';
@@ -54,7 +63,7 @@ export async function runDaemonStart(flags: DaemonStartFlags, ctx: CliContext): 
       ctx.out.message(errors.trim() || `the daemon exited with code ${exited}`);
       return exited;
     }
-    const client = await connectIfRunning(ctx, flags.socket);
+    const client = await connectIfRunning(ctx, flags.socket !== undefined ? resolve(flags.socket) : undefined);
     if (client) {
       const hello = client.daemon;
       await client.close();
@@ -70,18 +79,33 @@ export async function runDaemonStart(flags: DaemonStartFlags, ctx: CliContext): 
   throw new PortsError('E_TIMEOUT', 'The daemon did not answer within 15 s of starting; run `ports daemon --foreground` to see why');
 }
 
-export async function runDaemonStop(flags: CommonFlags & { timeout?: string }, ctx: CliContext): Promise<number> {
-  const client = await connectIfRunning(ctx);
+/** Gone, or a zombie waiting to be reaped (a background daemon's parent is init). */
+async function isGone(pid: number): Promise<boolean> {
+  const owner = await procInspector.inspect(pid);
+  return owner === null || owner.zombie;
+}
+
+export async function runDaemonStop(flags: CommonFlags, ctx: CliContext): Promise<number> {
+  let client: Client | null;
+  let pid = 0;
+  try {
+    client = await connectIfRunning(ctx);
+    pid = client?.daemon?.pid ?? 0;
+  } catch (error) {
+    // A daemon of another protocol version: stop it anyway, it is what the user asked for.
+    if (!isPortsError(error) || error.code !== 'E_VERSION_MISMATCH') throw error;
+    client = await connectWithoutHello(ctx);
+    pid = typeof error.details?.['daemonPid'] === 'number' ? error.details['daemonPid'] : 0;
+  }
   if (!client) {
     if (flags.json) ctx.out.json({ stopped: false, running: false });
     else ctx.out.message('no portkeeper daemon is running');
     return 0;
   }
-  const pid = client.daemon?.pid ?? 0;
   await client.shutdown();
   await client.close();
   const deadline = Date.now() + 30_000;
-  while (pid > 0 && processExists(pid)) {
+  while (pid > 0 && !(await isGone(pid))) {
     if (Date.now() > deadline) throw new PortsError('E_TIMEOUT', `The daemon (pid ${pid}) did not stop within 30 s`, { pid });
     await pause(50);
   }

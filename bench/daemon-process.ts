@@ -1,0 +1,176 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { connectClient } from '../src/client/connect.js';
+import type { PortsClient } from '../src/client/client.js';
+import { isPortsError } from '../src/errors.js';
+import { MAX_SOCKET_PATH_BYTES } from '../src/shared/paths.js';
+
+/**
+ * A real daemon in its own process (`node bin/ports daemon --foreground --detached`) with its
+ * socket and state in a fresh short temp folder. `stop()` always ends that process (by its pid:
+ * SIGTERM, then SIGKILL after a deadline) and removes the folder; it is idempotent.
+ */
+export interface BenchDaemon {
+  readonly pid: number;
+  readonly socketPath: string;
+  readonly stateDir: string;
+  /** Env for clients: this daemon's socket, no autostart. */
+  readonly clientEnv: NodeJS.ProcessEnv;
+  connect(): Promise<PortsClient>;
+  /** VmRSS and VmHWM (peak) of the daemon process, in MiB; null when /proc cannot tell. */
+  readMemory(): Promise<{ rssMb: number; peakRssMb: number } | null>;
+  stop(): Promise<DaemonExit>;
+}
+
+export interface DaemonExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** True when SIGTERM was not enough. */
+  killed: boolean;
+}
+
+export interface StartBenchDaemonOptions {
+  /** Parent of the temp folder (default os.tmpdir()); keep it short, sockets allow 107 bytes. */
+  baseDir?: string;
+  readyTimeoutMs?: number;
+  stopTimeoutMs?: number;
+}
+
+// Compiled to dist-bench/bench/, so the repository root is two levels up.
+const BIN_PORTS = fileURLToPath(new URL('../../bin/ports', import.meta.url));
+const STDERR_TAIL_BYTES = 8192;
+
+const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+function daemonEnv(dir: string, socketPath: string, stateDir: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('PORTS_')) env[key] = value;
+  return {
+    ...env,
+    PORTS_SOCKET: socketPath,
+    PORTS_STATE_DIR: stateDir,
+    PORTS_NO_AUTOSTART: '1',
+    // No user config file: the shipped defaults only.
+    XDG_CONFIG_HOME: join(dir, 'config'),
+  };
+}
+
+function waitForExit(child: ChildProcess, exited: Promise<DaemonExit>, ms: number): Promise<DaemonExit | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return exited;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), ms)));
+  return Promise.race([exited, timeout]).finally(() => clearTimeout(timer));
+}
+
+async function readTail(path: string): Promise<string> {
+  const text = await readFile(path, 'utf8').catch(() => '');
+  return text.slice(-STDERR_TAIL_BYTES);
+}
+
+export async function startBenchDaemon(options: StartBenchDaemonOptions = {}): Promise<BenchDaemon> {
+  const dir = await mkdtemp(join(options.baseDir ?? tmpdir(), 'pkb-'));
+  const socketPath = join(dir, 'run', 'ports.sock');
+  const stateDir = join(dir, 'state');
+  if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH_BYTES) {
+    await rm(dir, { recursive: true, force: true });
+    throw new Error(`Socket path ${socketPath} is longer than ${MAX_SOCKET_PATH_BYTES} bytes; pass a shorter --dir`);
+  }
+  const env = daemonEnv(dir, socketPath, stateDir);
+
+  const child = spawn(process.execPath, [BIN_PORTS, 'daemon', '--foreground', '--detached'], {
+    env,
+    cwd: dir,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-STDERR_TAIL_BYTES);
+  });
+  const exited = new Promise<DaemonExit>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal, killed: false }));
+  });
+  let spawnError: Error | null = null;
+  child.once('error', (error) => (spawnError = error));
+
+  let stopping: Promise<DaemonExit> | null = null;
+  const stop = (): Promise<DaemonExit> => {
+    stopping ??= (async () => {
+      try {
+        if (child.pid === undefined) return { code: null, signal: null, killed: false };
+        child.kill('SIGTERM');
+        const graceful = await waitForExit(child, exited, options.stopTimeoutMs ?? 10_000);
+        if (graceful) return graceful;
+        child.kill('SIGKILL');
+        const forced = await waitForExit(child, exited, 5_000);
+        return { code: forced?.code ?? null, signal: forced?.signal ?? 'SIGKILL', killed: true };
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    })();
+    return stopping;
+  };
+
+  const connect = (): Promise<PortsClient> => connectClient({ socketPath, autostart: false, env, clientName: 'portkeeper-bench' });
+
+  try {
+    const pid = await waitUntilAnswering(connect, () => spawnError ?? exitProblem(child), options.readyTimeoutMs ?? 15_000);
+    if (pid !== child.pid) throw new Error(`The socket ${socketPath} is answered by pid ${pid}, not by the daemon the bench started (pid ${child.pid})`);
+  } catch (error) {
+    const log = await readTail(join(stateDir, 'daemon.log'));
+    await stop();
+    const detail = [stderr.trim() && `daemon stderr:\n${stderr.trim()}`, log.trim() && `daemon.log (tail):\n${log.trim()}`].filter(Boolean).join('\n');
+    throw new Error(`The bench daemon did not start: ${(error as Error).message}${detail ? `\n${detail}` : ''}`, { cause: error });
+  }
+
+  return {
+    pid: child.pid as number,
+    socketPath,
+    stateDir,
+    clientEnv: env,
+    connect,
+    readMemory: () => readProcessMemory(child.pid as number),
+    stop,
+  };
+}
+
+function exitProblem(child: ChildProcess): Error | null {
+  if (child.exitCode === null && child.signalCode === null) return null;
+  return new Error(`the daemon exited (code ${child.exitCode}, signal ${child.signalCode})`);
+}
+
+/** Connect and hello until the daemon answers; resolves with the pid it reports. */
+async function waitUntilAnswering(connect: () => Promise<PortsClient>, gone: () => Error | null, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown = null;
+  for (let delay = 20; Date.now() < deadline; delay = Math.min(delay * 2, 200)) {
+    const problem = gone();
+    if (problem) throw problem;
+    try {
+      const client = await connect();
+      const pid = client.daemon?.pid ?? -1;
+      await client.close();
+      return pid;
+    } catch (error) {
+      if (!isPortsError(error) || error.code !== 'E_DAEMON_UNREACHABLE') throw error;
+      last = error;
+    }
+    await pause(delay);
+  }
+  throw new Error(`no answer within ${timeoutMs} ms${last instanceof Error ? ` (${last.message})` : ''}`);
+}
+
+async function readProcessMemory(pid: number): Promise<{ rssMb: number; peakRssMb: number } | null> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => null);
+  if (status === null) return null;
+  const kib = (field: string): number | null => {
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
+    return match?.[1] !== undefined ? Number(match[1]) : null;
+  };
+  const rss = kib('VmRSS');
+  const peak = kib('VmHWM');
+  if (rss === null) return null;
+  return { rssMb: rss / 1024, peakRssMb: (peak ?? rss) / 1024 };
+}

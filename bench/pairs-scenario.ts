@@ -1,0 +1,112 @@
+import { performance } from 'node:perf_hooks';
+import type { PortsClient } from '../src/client/client.js';
+import { msSince, summarizeLatencies, type LatencySummary } from './stats.js';
+
+/**
+ * N clients, each on its own connection, each looping allocate → release (one request in flight
+ * per client) against a real daemon. Every reply is durable (the daemon answers after fsync),
+ * so a pair is two durable writes, shared with other clients by group commit.
+ *
+ * Clients run through a warm-up first; throughput counts the pairs completed inside the measured
+ * window and latencies are those of requests started inside it.
+ */
+export interface PairsScenarioOptions {
+  name: string;
+  clients: number;
+  warmupMs: number;
+  durationMs: number;
+  range: { start: number; end: number };
+  connect(): Promise<PortsClient>;
+}
+
+export interface PairsScenarioResult {
+  name: string;
+  clients: number;
+  measuredMs: number;
+  pairs: number;
+  pairsPerSecond: number;
+  allocate: LatencySummary;
+  release: LatencySummary;
+}
+
+interface Window {
+  start: number;
+  end: number;
+}
+
+interface WorkerTally {
+  pairs: number;
+  allocateMs: number[];
+  releaseMs: number[];
+}
+
+async function connectAll(count: number, connect: () => Promise<PortsClient>): Promise<PortsClient[]> {
+  const settled = await Promise.allSettled(Array.from({ length: count }, () => connect()));
+  const clients = settled.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
+  const failed = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+  if (failed) {
+    for (const client of clients) client.destroy();
+    throw new Error(`Could not connect ${count} clients: ${(failed.reason as Error).message}`, { cause: failed.reason });
+  }
+  return clients;
+}
+
+async function runWorker(client: PortsClient, options: PairsScenarioOptions, window: Window, stopped: () => boolean): Promise<WorkerTally> {
+  const tally: WorkerTally = { pairs: 0, allocateMs: [], releaseMs: [] };
+  while (!stopped() && performance.now() < window.end) {
+    const startedAt = performance.now();
+    const inWindow = startedAt >= window.start;
+
+    const allocateStart = process.hrtime.bigint();
+    const { allocation } = await client.allocate({ pid: null, range: options.range });
+    const allocateMs = msSince(allocateStart);
+
+    const releaseStart = process.hrtime.bigint();
+    const { released } = await client.release({ ports: [allocation.port] });
+    const releaseMs = msSince(releaseStart);
+    if (released.length !== 1 || released[0]?.port !== allocation.port) {
+      throw new Error(`Releasing port ${allocation.port} released ${released.length} allocations instead of that one`);
+    }
+
+    const finishedAt = performance.now();
+    if (inWindow) {
+      tally.allocateMs.push(allocateMs);
+      tally.releaseMs.push(releaseMs);
+    }
+    if (finishedAt >= window.start && finishedAt <= window.end) tally.pairs++;
+  }
+  return tally;
+}
+
+export async function runPairsScenario(options: PairsScenarioOptions): Promise<PairsScenarioResult> {
+  const clients = await connectAll(options.clients, options.connect);
+  try {
+    const start = performance.now() + options.warmupMs;
+    const window: Window = { start, end: start + options.durationMs };
+    let failure = false;
+    const outcomes = await Promise.allSettled(
+      clients.map((client) =>
+        runWorker(client, options, window, () => failure).catch((error: unknown) => {
+          failure = true;
+          throw error;
+        }),
+      ),
+    );
+    const rejected = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+    if (rejected) throw new Error(`Scenario "${options.name}" failed: ${(rejected.reason as Error).message}`, { cause: rejected.reason });
+
+    const tallies = outcomes.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
+    const pairs = tallies.reduce((sum, tally) => sum + tally.pairs, 0);
+    return {
+      name: options.name,
+      clients: options.clients,
+      measuredMs: options.durationMs,
+      pairs,
+      pairsPerSecond: pairs / (options.durationMs / 1000),
+      allocate: summarizeLatencies(tallies.flatMap((tally) => tally.allocateMs)),
+      release: summarizeLatencies(tallies.flatMap((tally) => tally.releaseMs)),
+    };
+  } finally {
+    await Promise.all(clients.map((client) => client.close().catch(() => client.destroy())));
+  }
+}

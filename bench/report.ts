@@ -1,0 +1,105 @@
+import { writeFile } from 'node:fs/promises';
+import type { Baseline } from './baseline.js';
+import type { MachineInfo } from './machine.js';
+import type { PairsScenarioResult } from './pairs-scenario.js';
+import type { Figure, Target } from './targets.js';
+
+/**
+ * Everything the bench prints. The only module that writes to the console.
+ */
+export interface BenchReport {
+  schemaVersion: 1;
+  startedAt: string;
+  machine: MachineInfo;
+  settings: { warmupMs: number; durationMs: number; range: { start: number; end: number }; owner: 'reservation (pid null)' };
+  daemon: { pid: number };
+  baseline: Baseline;
+  scenarios: PairsScenarioResult[];
+  figures: Figure[];
+}
+
+const numberFormat = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+
+function formatValue(value: number, unit: Figure['unit']): string {
+  if (!Number.isFinite(value)) return 'n/a';
+  if (unit === 'pairs/s') return numberFormat.format(value);
+  if (unit === 'ms') return `${value.toFixed(value < 10 ? 2 : 1)} ms`;
+  if (unit === 'µs') return `${value.toFixed(0)} µs`;
+  return `${value.toFixed(1)} MiB`;
+}
+
+function formatTarget(target: Target | null, unit: Figure['unit']): string {
+  if (target === null) return '—';
+  const sign = target.comparison === 'at least' ? '≥' : '≤';
+  return `${sign} ${unit === 'pairs/s' ? numberFormat.format(target.value) : `${target.value} ${unit}`}`;
+}
+
+function formatMet(met: boolean | null): string {
+  if (met === null) return '—';
+  return met ? 'yes' : 'no';
+}
+
+export function renderTable(figures: readonly Figure[]): string {
+  const header = ['metric', 'measured', 'target', 'met?'];
+  const rows = figures.map((f) => [f.metric, formatValue(f.value, f.unit), formatTarget(f.target, f.unit), formatMet(f.met)]);
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const line = (cells: readonly string[]): string =>
+    `| ${cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join(' | ')} |`;
+  const rule = `|${widths.map((width, column) => (column === 0 ? `:${'-'.repeat(width + 1)}` : `${'-'.repeat(width + 1)}:`)).join('|')}|`;
+  return [line(header), rule, ...rows.map(line)].join('\n');
+}
+
+function renderMachine(machine: MachineInfo): string {
+  const ephemeral = machine.ephemeralRange ? `${machine.ephemeralRange.start}-${machine.ephemeralRange.end}` : 'unknown';
+  return [
+    `node ${machine.node} on ${machine.platform}`,
+    `${machine.cpus} CPUs (${machine.cpuModel}), ${numberFormat.format(machine.totalMemoryMb)} MiB RAM`,
+    `state file on ${machine.stateFileSystem}; kernel ephemeral range ${ephemeral}; load average ${machine.loadAverage.map((n) => n.toFixed(2)).join(' ')} at start`,
+  ].join('\n');
+}
+
+function renderScenarioLine(result: PairsScenarioResult): string {
+  return (
+    `  ${result.name}: ${numberFormat.format(result.pairs)} pairs in ${result.measuredMs} ms; ` +
+    `allocate mean ${result.allocate.meanMs.toFixed(2)} / max ${result.allocate.maxMs.toFixed(1)} ms; ` +
+    `release p50 ${result.release.p50Ms.toFixed(2)} / p99 ${result.release.p99Ms.toFixed(2)} ms`
+  );
+}
+
+export function printProgress(text: string): void {
+  console.error(text);
+}
+
+/** The table goes to stdout, or to stderr when stdout carries the JSON (`--json -`). */
+export function printReport(report: BenchReport, options: { toStderr: boolean }): void {
+  const { settings } = report;
+  const say = options.toStderr ? console.error : console.log;
+  say(`portkeeper bench — ${report.startedAt}`);
+  say(renderMachine(report.machine));
+  say(
+    `each client: allocate (--no-pid, range ${settings.range.start}-${settings.range.end}) then release, one request in flight; ` +
+      `${settings.warmupMs} ms warm-up, ${settings.durationMs} ms measured; daemon pid ${report.daemon.pid}`,
+  );
+  say('');
+  say(renderTable(report.figures));
+  say('');
+  for (const result of report.scenarios) say(renderScenarioLine(result));
+  const missed = report.figures.filter((f) => f.met === false);
+  say('');
+  say(missed.length === 0 ? 'All measured targets met.' : `Targets missed: ${missed.length} (a benchmark: reported, never a failure).`);
+}
+
+export async function writeJsonReport(report: BenchReport, path: string): Promise<void> {
+  const text = `${JSON.stringify(report, null, 2)}\n`;
+  if (path === '-') {
+    process.stdout.write(text);
+    return;
+  }
+  await writeFile(path, text);
+  console.error(`results written to ${path}`);
+}
+
+export function printFailure(error: unknown): void {
+  const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  console.error(`bench failed: ${message}`);
+}

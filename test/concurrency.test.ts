@@ -1,0 +1,42 @@
+import { spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { expect, it, onTestFinished } from 'vitest';
+import { cliEnv, startTestDaemon } from './helpers/daemon.js';
+import { useTempDir } from './helpers/temp-dir.js';
+
+const FIXTURE = fileURLToPath(new URL('./fixtures/allocate-once.mjs', import.meta.url));
+
+function allocateInProcess(env: NodeJS.ProcessEnv, range: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [FIXTURE, range], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(Number(out.trim()));
+      else reject(new Error(`allocating process exited ${code}: ${err}`));
+    });
+  });
+}
+
+it('gives 200 concurrent processes 200 distinct ports, none already in use by the OS', async () => {
+  const dir = useTempDir();
+  const daemon = await startTestDaemon(dir);
+  // Hold a few ports of the range with real listeners first.
+  const held = [23000, 23001, 23050, 23199];
+  for (const port of held) {
+    const server: Server = createServer();
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', () => resolve()));
+    onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  }
+  const env = cliEnv(dir, { PORTS_NO_AUTOSTART: '1' });
+  const ports = await Promise.all(Array.from({ length: 200 }, () => allocateInProcess(env, '23000-23299')));
+
+  expect(new Set(ports).size).toBe(200);
+  for (const port of held) expect(ports).not.toContain(port);
+  expect(daemon.store.allocations.size).toBe(200);
+}, 120_000);
