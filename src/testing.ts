@@ -13,8 +13,11 @@
 import type { PortPolicy } from './allocator/policy.js';
 import { PortsClient } from './client/client.js';
 import { createMemoryTransport } from './client/memory-transport.js';
-import { createAllocationService } from './daemon/allocation-service.js';
-import { createHandler, type Handler } from './daemon/handler.js';
+import type { Config } from './config/schema.js';
+import { createDaemonCore } from './daemon/core.js';
+import type { Handler } from './daemon/handler.js';
+import type { CycleReport } from './health/monitor.js';
+import { createSystemProbes } from './health/probes.js';
 import { createMemoryFile } from './state/atomic-file.js';
 import { openStateStore, type StateStore } from './state/store.js';
 import { systemClock, type Clock } from './shared/clock.js';
@@ -32,6 +35,8 @@ export interface TestDaemonOptions {
   clock?: Clock;
   /** Initial state.json text. */
   state?: string;
+  /** HealthMonitor settings (config keys of health_monitoring); the monitor runs only when you call runHealthCycle. */
+  health?: Partial<Config['health_monitoring']>;
 }
 
 export interface TestDaemon {
@@ -39,11 +44,29 @@ export interface TestDaemon {
   connect(): Promise<PortsClient>;
   readonly handler: Handler;
   readonly store: StateStore;
+  /** One HealthMonitor cycle now: owners are real processes, busyPorts count as listening. */
+  runHealthCycle(): Promise<CycleReport>;
   /** The OS's busy ports, changeable while the test runs. */
   readonly busyPorts: Set<number>;
   /** The state file as the daemon last wrote it. */
   stateText(): string | null;
 }
+
+const DEFAULT_TEST_CONFIG: Pick<Config, 'health_monitoring' | 'limits'> = {
+  health_monitoring: {
+    enabled: true,
+    check_interval_ms: 1000,
+    max_failures: 3,
+    cleanup_stale_allocations: true,
+    startup_grace_ms: 0,
+    http_timeout_ms: 2000,
+    http_slow_ms: 1000,
+    http_expected_status: ['2xx', '3xx'],
+    history_max_entries: 1000,
+    history_max_age_ms: 86_400_000,
+  },
+  limits: { max_line_bytes: 1 << 20, max_connections: 1024, idle_timeout_ms: 300_000, max_allocations_per_owner: 100_000, shutdown_timeout_ms: 10_000 },
+};
 
 export async function createTestDaemon(options: TestDaemonOptions = {}): Promise<TestDaemon> {
   const clock = options.clock ?? systemClock;
@@ -59,20 +82,21 @@ export async function createTestDaemon(options: TestDaemonOptions = {}): Promise
     skipBrowserUnsafe: true,
   };
   const startedAt = clock.now();
-  const allocations = createAllocationService({
+  const system = createSystemProbes();
+  const core = createDaemonCore({
+    config: { ...DEFAULT_TEST_CONFIG, health_monitoring: { ...DEFAULT_TEST_CONFIG.health_monitoring, ...options.health } },
     store,
     policy,
+    // The fake OS: busyPorts are in use and listening; owner processes are real.
     probe: { isFree: async (port) => !busyPorts.has(port) },
     processes: options.processes ?? procInspector,
+    healthProbes: { processes: system.processes, http: system.http, listening: async () => new Set(busyPorts) },
     clock,
-    limits: { maxAllocationsPerOwner: 100_000 },
-  });
-  const handler = createHandler({
-    allocations,
-    store,
+    log: { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined },
+    auditFile: null,
     accepting: () => true,
     requestShutdown: () => undefined,
-    log: { error: () => undefined },
+    processMetrics: false,
     info: () => ({
       pid: process.pid,
       version: PACKAGE_VERSION,
@@ -83,9 +107,11 @@ export async function createTestDaemon(options: TestDaemonOptions = {}): Promise
       stateDir: 'memory',
     }),
   });
+  const handler = core.handler;
   return {
     handler,
     store,
+    runHealthCycle: () => core.monitor.runCycle(),
     busyPorts,
     stateText: () => file.content,
     async connect() {

@@ -2,6 +2,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { PACKAGE_VERSION } from '../version.js';
 import { runAllocate, type AllocateFlags } from './commands/allocate.js';
 import { runDaemonStart, runDaemonStatus, runDaemonStop, type DaemonStartFlags } from './commands/daemon.js';
+import { runEvents, type EventsFlags } from './commands/events.js';
+import { runMetrics } from './commands/metrics.js';
 import { runRelease, type ReleaseFlags } from './commands/release.js';
 import { runStatus, type StatusFlags } from './commands/status.js';
 import type { CliContext, CommonFlags } from './context.js';
@@ -93,6 +95,20 @@ export function createProgram(ctx: CliContext): ProgramRun {
     .option('--owner <tag>', 'only this owner tag')
     .addOption(jsonOption())
     .action(run((flags: StatusFlags) => runStatus(flags, ctx)));
+
+  program
+    .command('events')
+    .description('the audit event stream (allocations created, released, reclaimed; health; daemon)')
+    .option('--follow', 'keep printing new events until interrupted')
+    .option('--limit <n>', 'how many recent events to show first (default 100)')
+    .addOption(jsonOption())
+    .action(run((flags: EventsFlags) => runEvents(flags, ctx)));
+
+  program
+    .command('metrics')
+    .description('Prometheus text exposition of the daemon’s metrics')
+    .addOption(jsonOption())
+    .action(run((flags: CommonFlags) => runMetrics(flags, ctx)));
 
   return { program, exitCode: () => code };
 }

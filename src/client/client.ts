@@ -1,6 +1,6 @@
 import { PortsError } from '../errors.js';
-import type { AllocateParams, ReleaseParams, StatusParams } from '../protocol/messages.js';
-import type { HelloResult, ResultByOp } from '../protocol/results.js';
+import type { AllocateParams, EventsParams, ReleaseParams, StatusParams } from '../protocol/messages.js';
+import type { AuditEvent, HelloResult, ResultByOp } from '../protocol/results.js';
 import { PACKAGE_VERSION, PROTOCOL_VERSION } from '../version.js';
 import type { Transport } from './transport.js';
 
@@ -58,6 +58,26 @@ export class PortsClient {
 
   status(params: StatusParams = {}): Promise<ResultByOp['status']> {
     return this.#call('status', params);
+  }
+
+  /**
+   * Recent audit events; with `follow`, also every new one, passed to `onEvent` until the
+   * connection closes (use a client of its own for following).
+   */
+  async events(params: EventsParams & { onEvent?: (event: AuditEvent) => void } = {}): Promise<ResultByOp['events']> {
+    const { onEvent, ...wire } = params;
+    if (wire.follow && onEvent) this.#transport.onPush?.((message) => onEvent(message.event));
+    return this.#call('events', wire);
+  }
+
+  /** Prometheus text exposition of the daemon's metrics. */
+  metrics(): Promise<ResultByOp['metrics']> {
+    return this.#call('metrics', {});
+  }
+
+  /** Resolves when the connection closes (the daemon stopped, or close/destroy was called). */
+  get closed(): Promise<void> {
+    return this.#transport.closed ?? new Promise<void>(() => undefined);
   }
 
   /** Ask the daemon to stop gracefully. */

@@ -2,7 +2,7 @@ import { connect, type Socket } from 'node:net';
 import { PortsError } from '../errors.js';
 import { createLineSplitter } from '../protocol/framing.js';
 import { socketPathProblem } from '../shared/paths.js';
-import type { Reply } from '../protocol/results.js';
+import type { EventPush, Reply } from '../protocol/results.js';
 import type { Transport } from './transport.js';
 
 /**
@@ -54,6 +54,9 @@ function wrapSocket(socket: Socket, options: SocketTransportOptions): Transport 
   let failure: PortsError | null = null;
   let closing: Promise<void> | null = null;
   let drainWaiters: Array<() => void> = [];
+  const pushListeners: Array<(message: EventPush) => void> = [];
+  let markClosed!: () => void;
+  const closed = new Promise<void>((resolve) => (markClosed = resolve));
   const settleDrain = (): void => {
     if (pending.size > 0) return;
     for (const wake of drainWaiters) wake();
@@ -78,6 +81,10 @@ function wrapSocket(socket: Socket, options: SocketTransportOptions): Transport 
         socket.destroy();
         return;
       }
+      if ('event' in reply && reply.event !== undefined) {
+        for (const listener of pushListeners) listener(reply as unknown as EventPush);
+        return;
+      }
       if (typeof reply.id === 'number' && pending.has(reply.id)) {
         const waiter = pending.get(reply.id);
         pending.delete(reply.id);
@@ -98,10 +105,15 @@ function wrapSocket(socket: Socket, options: SocketTransportOptions): Transport 
     failAll(new PortsError('E_DAEMON_UNREACHABLE', `Lost the connection to the daemon: ${error.code ?? error.message}`, { socket: options.path }, { cause: error }));
   });
   socket.on('close', () => {
+    markClosed();
     failAll(new PortsError('E_DAEMON_UNREACHABLE', 'The daemon closed the connection', { socket: options.path }));
   });
 
   return {
+    closed,
+    onPush(listener) {
+      pushListeners.push(listener);
+    },
     request(message) {
       if (failure) return Promise.reject(failure);
       return new Promise<Reply>((resolve, reject) => {

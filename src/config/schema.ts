@@ -30,6 +30,30 @@ export const configSchema = z
       socket: z.string().min(1).nullable(),
       state_dir: z.string().min(1).nullable(),
     }),
+    health_monitoring: z.strictObject({
+      enabled: z.boolean(),
+      check_interval_ms: z.number().int().min(100).max(3_600_000),
+      max_failures: z.number().int().min(1).max(1000),
+      cleanup_stale_allocations: z.boolean(),
+      startup_grace_ms: z.number().int().min(0).max(3_600_000),
+      http_timeout_ms: z.number().int().min(50).max(120_000),
+      http_slow_ms: z.number().int().min(1).max(120_000),
+      http_expected_status: z
+        .array(z.union([z.number().int().min(100).max(599), z.string().regex(/^[1-5]xx$/, 'a status class like "2xx"')]))
+        .min(1),
+      history_max_entries: z.number().int().min(0).max(1_000_000),
+      history_max_age_ms: z.number().int().min(0).max(366 * 24 * 3600 * 1000),
+    }),
+    audit: z.strictObject({
+      max_bytes: z.number().int().min(4096).max(1024 * 1024 * 1024),
+      keep_files: z.number().int().min(0).max(100),
+    }),
+    metrics: z.strictObject({
+      /** Serve /metrics and /healthz over HTTP on this port; null: only over the socket. */
+      port: z.number().int().min(1).max(65535).nullable(),
+      /** Loopback only. */
+      host: z.enum(['127.0.0.1', '::1']),
+    }),
     limits: z.strictObject({
       max_line_bytes: z.number().int().min(1024).max(64 * 1024 * 1024),
       max_connections: z.number().int().min(1).max(100_000),

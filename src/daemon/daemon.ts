@@ -10,8 +10,10 @@ import { readEphemeralRange } from '../system/ephemeral-range.js';
 import { createBindProbe, detectBindHosts } from '../system/port-probe.js';
 import { procInspector, type ProcessInspector } from '../system/process-info.js';
 import { PACKAGE_VERSION, PROTOCOL_VERSION } from '../version.js';
-import { createAllocationService } from './allocation-service.js';
-import { createHandler } from './handler.js';
+import { createSystemProbes, type HealthProbes } from '../health/probes.js';
+import { createAuditFile } from './audit.js';
+import { createDaemonCore, type DaemonCore } from './core.js';
+import { startMetricsServer, type MetricsServer } from './metrics-http.js';
 import { createDaemonLogger } from './logger.js';
 import { policyFromConfig } from './policy.js';
 import { ensurePrivateDir } from './secure-dir.js';
@@ -31,6 +33,8 @@ export interface DaemonOptions {
   foreground: boolean;
   clock?: Clock;
   processes?: ProcessInspector;
+  /** Health probes (tests may pass fakes); default: /proc and real connections. */
+  healthProbes?: HealthProbes;
   /** Supply a logger (tests); by default one is made for daemon.log. */
   logger?: Logger;
 }
@@ -40,6 +44,7 @@ export interface Daemon {
   readonly socketPath: string;
   readonly store: StateStore;
   readonly log: Logger;
+  readonly core: DaemonCore;
   info(): DaemonInfo;
   /** Graceful stop; safe to call more than once. */
   close(reason?: string): Promise<void>;
@@ -95,28 +100,25 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     stateDir: paths.dir,
   });
 
-  const allocations = createAllocationService({
+  const core = createDaemonCore({
+    config,
     store,
     policy,
     probe: createBindProbe(hosts),
     processes,
+    healthProbes: options.healthProbes ?? createSystemProbes(),
     clock,
-    limits: { maxAllocationsPerOwner: config.limits.max_allocations_per_owner },
-    onAllocated: (allocation) => log.debug({ port: allocation.port, service: allocation.service, pid: allocation.pid }, 'allocated'),
-    onReleased: (allocation, reason) => log.debug({ port: allocation.port, service: allocation.service, reason }, 'released'),
-  });
-
-  const handler = createHandler({
-    allocations,
-    store,
+    log,
+    auditFile: createAuditFile({ path: paths.auditLog, maxBytes: config.audit.max_bytes, keepFiles: config.audit.keep_files }),
     info,
     accepting: () => accepting,
     requestShutdown: () => {
       // Reply first, then stop.
       setImmediate(() => void closeDaemon('shutdown request'));
     },
-    log,
+    processMetrics: true,
   });
+  const handler = core.handler;
 
   const server = createSocketServer(
     handler,
@@ -142,8 +144,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       log.info({ reason }, 'daemon stopping');
       accepting = false;
       try {
+        await core.monitor.stop();
+        await metricsServer?.close();
         await server.close(config.limits.shutdown_timeout_ms);
         await store.flush();
+        core.audit.record({ type: 'daemon.stopped', details: { pid: process.pid, reason } });
+        await core.audit.close();
       } catch (error) {
         log.error({ err: error }, 'error while stopping');
       } finally {
@@ -156,6 +162,17 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     return closing;
   };
 
+  let metricsServer: MetricsServer | null = null;
+  if (config.metrics.port !== null) {
+    try {
+      metricsServer = await startMetricsServer({ host: config.metrics.host, port: config.metrics.port, metrics: core.metrics });
+    } catch (error) {
+      log.error({ err: error, port: config.metrics.port }, 'cannot serve metrics over HTTP; they stay available through `ports metrics`');
+    }
+  }
+  core.monitor.start();
+  core.audit.record({ type: 'daemon.started', details: { pid: process.pid, version: PACKAGE_VERSION, allocations: store.allocations.size } });
+
   log.info(
     { socket: socketPath, stateDir: paths.dir, version: PACKAGE_VERSION, allocations: store.allocations.size, ephemeral, bindHosts: hosts },
     'daemon started',
@@ -166,6 +183,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     socketPath,
     store,
     log,
+    core,
     info,
     close: (reason = 'close') => closeDaemon(reason),
     closed,

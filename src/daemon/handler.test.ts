@@ -44,7 +44,7 @@ describe('handler', () => {
     expect(await send({ id: 'a', op: 'explode', params: {} })).toMatchObject({
       id: 'a',
       ok: false,
-      error: { code: 'E_UNKNOWN_OP', message: 'Unknown op "explode"; known ops: hello, allocate, release, status, shutdown' },
+      error: { code: 'E_UNKNOWN_OP', message: 'Unknown op "explode"; known ops: hello, allocate, release, status, shutdown, events, metrics' },
     });
   });
 
@@ -63,6 +63,7 @@ describe('handler', () => {
     ['a reversed range', { range: { start: 10, end: 5 } }, 'params.range'],
     ['a short ttl', { ttlMs: 10 }, 'params.ttlMs'],
     ['a non-http health url', { healthUrl: 'file:///etc/passwd' }, 'params.healthUrl'],
+    ['a health url off this machine', { healthUrl: 'http://10.0.0.1/health' }, 'loopback'],
   ])('rejects allocate with %s, naming the field', async (_what, params, field) => {
     const { send, hello } = await session();
     await hello();

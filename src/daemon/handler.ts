@@ -1,6 +1,18 @@
 import { PortsError, toPortsError } from '../errors.js';
 import { formatIssues, OPS, requestIdSchema, requestSchemas, type Op, type Request, type RequestId } from '../protocol/messages.js';
-import type { DaemonInfo, HelloResult, Reply, ResultByOp, StatusResult } from '../protocol/results.js';
+import type {
+  DaemonInfo,
+  EventPush,
+  EventsResult,
+  HealthStatistics,
+  HelloResult,
+  MetricsResult,
+  ReleasedRecord,
+  Reply,
+  ResultByOp,
+  StatusResult,
+} from '../protocol/results.js';
+import type { AuditTrail } from './audit.js';
 import { PROTOCOL_VERSION } from '../version.js';
 import type { AllocationService } from './allocation-service.js';
 import type { StateStore } from '../state/store.js';
@@ -11,6 +23,12 @@ import type { StateStore } from '../state/store.js';
  */
 export interface Session {
   helloDone: boolean;
+  /** Push an unsolicited line (events --follow). Absent where the transport cannot push. */
+  push?(message: EventPush): void;
+  /** Run when the connection closes (unsubscribe). */
+  onClose?(cleanup: () => void): void;
+  /** Set when the session follows events: the server lifts its idle timeout. */
+  following?: boolean;
 }
 
 export interface HandlerLog {
@@ -20,6 +38,9 @@ export interface HandlerLog {
 export interface HandlerDeps {
   allocations: AllocationService;
   store: StateStore;
+  health: { statistics(): HealthStatistics; recentReleases(): ReleasedRecord[] };
+  audit: AuditTrail;
+  metrics: { contentType: string; text(): Promise<string> };
   info(): DaemonInfo;
   /** Asked by the `shutdown` op; the reply is sent before the daemon stops. */
   requestShutdown(): void;
@@ -77,8 +98,23 @@ export function createHandler(deps: HandlerDeps): Handler {
         const allocations = [...deps.store.allocations.values()]
           .filter((a) => (service === undefined || a.service === service) && (owner === undefined || a.owner === owner))
           .sort((a, b) => a.port - b.port);
-        return { daemon: deps.info(), allocations } satisfies StatusResult;
+        const recentReleases = deps.health.recentReleases().slice(-20);
+        return { daemon: deps.info(), allocations, health: deps.health.statistics(), recentReleases } satisfies StatusResult;
       }
+      case 'events': {
+        const events = deps.audit.recent(request.params.limit ?? 100);
+        const follow = request.params.follow === true && session.push !== undefined;
+        if (follow) {
+          const push = session.push?.bind(session);
+          const id = request.id;
+          const unsubscribe = deps.audit.subscribe((event) => push?.({ id, event }));
+          session.following = true;
+          session.onClose?.(unsubscribe);
+        }
+        return { events, following: follow } satisfies EventsResult;
+      }
+      case 'metrics':
+        return { contentType: deps.metrics.contentType, text: await deps.metrics.text() } satisfies MetricsResult;
       case 'shutdown':
         deps.requestShutdown();
         return { stopping: true } satisfies ResultByOp['shutdown'];

@@ -57,12 +57,25 @@ export function createSocketServer(handler: Handler, limits: ServerLimits, log: 
       return;
     }
     sockets.add(socket);
-    const session: Session = { helloDone: false };
+    const closeCallbacks: Array<() => void> = [];
+    const session: Session = {
+      helloDone: false,
+      push(message) {
+        // A follower that stops reading is dropped rather than buffered without bound.
+        if (socket.writableLength > MAX_QUEUED_REPLY_BYTES) socket.destroy();
+        else if (!socket.destroyed && socket.writable) socket.write(encodeLine(message));
+      },
+      onClose: (cleanup) => closeCallbacks.push(cleanup),
+    };
     let pending = 0;
     socket.setTimeout(limits.idleTimeoutMs);
-    socket.on('timeout', () => socket.destroy());
+    // A follower is idle by design: only non-followers time out.
+    socket.on('timeout', () => (session.following ? undefined : socket.destroy()));
     socket.on('error', (error) => log.debug({ err: error }, 'connection error'));
-    socket.on('close', () => sockets.delete(socket));
+    socket.on('close', () => {
+      sockets.delete(socket);
+      for (const cleanup of closeCallbacks) cleanup();
+    });
 
     /** Set when the connection must close once its in-flight replies are sent (a line over the limit). */
     let finalError: Reply | null = null;

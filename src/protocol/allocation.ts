@@ -24,17 +24,23 @@ export const typeNameSchema = z
   .max(64)
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits and . _ -');
 export const isoTimeSchema = z.iso.datetime({ offset: true });
+/** Health URLs point at this machine only: the daemon never makes requests elsewhere. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
 export const healthUrlSchema = z
   .string()
   .max(2048)
   .refine((value) => {
     try {
       const url = new URL(value);
-      return url.protocol === 'http:' || url.protocol === 'https:';
+      return (url.protocol === 'http:' || url.protocol === 'https:') && isLoopbackHost(url.hostname);
     } catch {
       return false;
     }
-  }, 'an http:// or https:// URL');
+  }, 'an http:// or https:// URL on a loopback host (localhost, 127.x.x.x, [::1])');
 
 export const healthSchema = z.strictObject({
   /** Consecutive failed checks (reset by a good one). */

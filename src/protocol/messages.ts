@@ -65,6 +65,15 @@ export const statusParamsSchema = z.strictObject({
 
 export const shutdownParamsSchema = z.strictObject({});
 
+export const eventsParamsSchema = z.strictObject({
+  /** Keep the connection open and push each new event. */
+  follow: z.boolean().optional(),
+  /** How many recent events to return first (default 100). */
+  limit: z.number().int().min(0).max(10_000).optional(),
+});
+
+export const metricsParamsSchema = z.strictObject({});
+
 const envelope = <Op extends string, P extends z.ZodType>(op: Op, params: P) =>
   z.strictObject({ id: requestIdSchema, op: z.literal(op), params });
 
@@ -74,6 +83,8 @@ export const requestSchemas = {
   release: envelope('release', releaseParamsSchema),
   status: envelope('status', statusParamsSchema.default({})),
   shutdown: envelope('shutdown', shutdownParamsSchema.default({})),
+  events: envelope('events', eventsParamsSchema.default({})),
+  metrics: envelope('metrics', metricsParamsSchema.default({})),
 } as const;
 
 export type Op = keyof typeof requestSchemas;
@@ -83,6 +94,7 @@ export type HelloParams = z.infer<typeof helloParamsSchema>;
 export type AllocateParams = z.infer<typeof allocateParamsSchema>;
 export type ReleaseParams = z.infer<typeof releaseParamsSchema>;
 export type StatusParams = z.infer<typeof statusParamsSchema>;
+export type EventsParams = z.infer<typeof eventsParamsSchema>;
 export type RequestId = z.infer<typeof requestIdSchema>;
 
 export type Request = { [K in Op]: z.infer<(typeof requestSchemas)[K]> }[Op];

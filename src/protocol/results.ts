@@ -1,6 +1,9 @@
 import type { Allocation } from './allocation.js';
 import type { WireError } from '../errors.js';
 import type { RequestId } from './messages.js';
+import type { AuditEvent } from '../daemon/audit.js';
+import type { HealthStatistics } from '../health/monitor.js';
+import type { ReleasedRecord } from '../health/release-history.js';
 
 /** Result types of each op (plain TypeScript: the client imports these without loading zod). */
 
@@ -41,13 +44,32 @@ export interface DaemonInfo {
 export interface StatusResult {
   daemon: DaemonInfo;
   allocations: Allocation[];
+  /** The HealthMonitor's statistics (contract field names). */
+  health: HealthStatistics;
+  /** Allocations released recently, newest last (bounded by health_monitoring.history_*). */
+  recentReleases: ReleasedRecord[];
+}
+
+export interface EventsResult {
+  events: AuditEvent[];
+  /** True when the connection now carries `{id, event}` lines for each new event. */
+  following: boolean;
+}
+
+export interface MetricsResult {
+  contentType: string;
+  text: string;
 }
 
 export interface ShutdownResult {
   stopping: true;
 }
 
+export type { AuditEvent, HealthStatistics, ReleasedRecord };
+
 export interface ResultByOp {
+  events: EventsResult;
+  metrics: MetricsResult;
   hello: HelloResult;
   allocate: AllocateResult;
   release: ReleaseResult;
@@ -58,3 +80,9 @@ export interface ResultByOp {
 export type Reply =
   | { id: RequestId | null; ok: true; result: unknown }
   | { id: RequestId | null; ok: false; error: WireError };
+
+/** A pushed line on a connection that asked for `events` with follow. */
+export interface EventPush {
+  id: RequestId;
+  event: AuditEvent;
+}

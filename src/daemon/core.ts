@@ -1,0 +1,159 @@
+import type { PortPolicy } from '../allocator/policy.js';
+import { isPortsError } from '../errors.js';
+import type { Config } from '../config/schema.js';
+import type { DaemonInfo } from '../protocol/results.js';
+import type { Clock } from '../shared/clock.js';
+import type { StateStore } from '../state/store.js';
+import type { PortProbe } from '../system/port-probe.js';
+import type { ProcessInspector } from '../system/process-info.js';
+import { createHealthMonitor, type HealthMonitor, type HealthSettings, type Timers } from '../health/monitor.js';
+import type { HealthProbes } from '../health/probes.js';
+import { createReleaseHistory, type ReleaseHistory } from '../health/release-history.js';
+import { createAllocationService, type AllocationService } from './allocation-service.js';
+import { auditAllocation, createAuditTrail, type AuditTrail } from './audit.js';
+import { createHandler, type Handler } from './handler.js';
+import { createMetrics, type DaemonMetrics } from './metrics.js';
+
+/**
+ * The daemon's parts wired together, with every outside effect passed in: the real daemon
+ * (daemon.ts) and the in-memory one (testing.ts) differ only in what they pass.
+ */
+export interface CoreLog {
+  info(object: object, message: string): void;
+  warn(object: object, message: string): void;
+  error(object: object, message: string): void;
+  debug(object: object, message: string): void;
+}
+
+export interface CoreDeps {
+  config: Pick<Config, 'health_monitoring' | 'limits'>;
+  store: StateStore;
+  policy: PortPolicy;
+  probe: PortProbe;
+  processes: ProcessInspector;
+  healthProbes: HealthProbes;
+  clock: Clock;
+  log: CoreLog;
+  auditFile: { write(line: string): void; close(): Promise<void> } | null;
+  info(): DaemonInfo;
+  accepting(): boolean;
+  requestShutdown(): void;
+  /** Collect process metrics (the real daemon); off for in-memory daemons. */
+  processMetrics: boolean;
+  timers?: Timers;
+}
+
+export interface DaemonCore {
+  handler: Handler;
+  monitor: HealthMonitor;
+  audit: AuditTrail;
+  metrics: DaemonMetrics;
+  allocations: AllocationService;
+  history: ReleaseHistory;
+}
+
+export function healthSettings(config: Pick<Config, 'health_monitoring'>): HealthSettings {
+  const h = config.health_monitoring;
+  return {
+    enabled: h.enabled,
+    checkIntervalMs: h.check_interval_ms,
+    maxFailures: h.max_failures,
+    cleanup: h.cleanup_stale_allocations,
+    startupGraceMs: h.startup_grace_ms,
+    httpTimeoutMs: h.http_timeout_ms,
+    httpSlowMs: h.http_slow_ms,
+    httpExpected: h.http_expected_status,
+  };
+}
+
+export function createDaemonCore(deps: CoreDeps): DaemonCore {
+  const { store, clock, log } = deps;
+  const audit = createAuditTrail({ file: deps.auditFile, clock });
+  const metrics = createMetrics({ allocations: () => store.allocations.size, defaults: deps.processMetrics });
+  const history = createReleaseHistory({
+    maxEntries: deps.config.health_monitoring.history_max_entries,
+    maxAgeMs: deps.config.health_monitoring.history_max_age_ms,
+  });
+
+  const service = createAllocationService({
+    store,
+    policy: deps.policy,
+    probe: deps.probe,
+    processes: deps.processes,
+    clock,
+    limits: { maxAllocationsPerOwner: deps.config.limits.max_allocations_per_owner },
+    onAllocated(allocation) {
+      audit.record({ type: 'allocation.created', allocation: auditAllocation(allocation) });
+    },
+    onReleased(allocation, reason) {
+      metrics.releasesTotal.inc({ reason });
+      history.add({ allocation, reason, failures: allocation.health.failures, releasedAt: new Date(clock.now()).toISOString() }, clock.now());
+      audit.record({ type: 'allocation.released', allocation: auditAllocation(allocation), reason });
+    },
+  });
+
+  // Count every allocate by its outcome for ports_allocations_total{result}.
+  const allocations: AllocationService = {
+    async allocate(params) {
+      try {
+        const result = await service.allocate(params);
+        metrics.allocationsTotal.inc({ result: result.existing ? 'existing' : 'new' });
+        return result;
+      } catch (error) {
+        const code = isPortsError(error) ? error.code : 'E_INTERNAL';
+        metrics.allocationsTotal.inc({ result: code === 'E_CONFLICT' ? 'conflict' : code === 'E_NO_FREE_PORT' ? 'no_free_port' : 'error' });
+        throw error;
+      }
+    },
+    release: (params) => service.release(params),
+  };
+
+  const monitor = createHealthMonitor({
+    store,
+    probes: deps.healthProbes,
+    clock,
+    settings: healthSettings(deps.config),
+    log,
+    ...(deps.timers ? { timers: deps.timers } : {}),
+    hooks: {
+      reclaimed(allocation, reason, failures) {
+        metrics.staleCleaned.inc({ reason });
+        metrics.releasesTotal.inc({ reason });
+        history.add({ allocation, reason, failures, releasedAt: new Date(clock.now()).toISOString() }, clock.now());
+        audit.record({ type: 'allocation.reclaimed', allocation: auditAllocation(allocation), reason, failures });
+        log.info({ port: allocation.port, service: allocation.service, pid: allocation.pid, reason, failures }, 'allocation reclaimed');
+      },
+      transition(allocation, kind, reason, failures) {
+        audit.record({
+          type: kind === 'unhealthy' ? 'health.unhealthy' : 'health.recovered',
+          allocation: auditAllocation(allocation),
+          ...(reason !== null ? { reason } : {}),
+          failures,
+        });
+      },
+      cycle(report) {
+        metrics.healthChecksTotal.inc(report.checked);
+        metrics.healthChecksHealthy.set(report.healthy);
+        metrics.healthChecksUnhealthy.set(report.unhealthy);
+        metrics.cycleDuration.observe(report.durationMs / 1000);
+      },
+    },
+  });
+
+  const handler = createHandler({
+    allocations,
+    store,
+    info: deps.info,
+    accepting: deps.accepting,
+    requestShutdown: deps.requestShutdown,
+    log,
+    audit,
+    metrics: { contentType: metrics.registry.contentType, text: () => metrics.text() },
+    health: { statistics: () => monitor.statistics(), recentReleases: () => history.list(clock.now()) },
+    onRequest(op, ok, seconds) {
+      if (op !== 'invalid') metrics.requestDuration.observe({ op }, seconds);
+    },
+  });
+
+  return { handler, monitor, audit, metrics, allocations, history };
+}

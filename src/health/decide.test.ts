@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { newHealth, type Allocation } from '../protocol/allocation.js';
+import { checksFor, decide, type Observation } from './decide.js';
+
+const T0 = Date.parse('2026-01-01T00:00:00Z');
+const policy = { maxFailures: 3, cleanup: true, startupGraceMs: 10_000 };
+
+function allocation(over: Partial<Allocation> = {}): Allocation {
+  return {
+    port: 3000, service: 'web', type: 'dev', pid: 100, pidStartTime: 5, owner: null, cwd: null, command: null,
+    createdAt: new Date(T0).toISOString(), expiresAt: null, listenCheck: true, healthUrl: null, health: newHealth(), ...over,
+  };
+}
+
+const ok: Observation = { process: 'alive', listening: true, http: null };
+
+describe('decide', () => {
+  it.each([
+    ['a dead owner', { process: 'dead' }, 'process_dead'],
+    ['a zombie owner', { process: 'zombie' }, 'process_dead'],
+    ['a reused pid', { process: 'reused' }, 'pid_reused'],
+    ['a port nobody listens on', { listening: false }, 'not_listening'],
+    ['an unhealthy HTTP check', { http: 'unhealthy' }, 'http_unhealthy'],
+  ] as const)('counts %s as a failure with reason %s', (_what, change, reason) => {
+    const verdict = decide(allocation(), { ...ok, ...change }, T0 + 20_000, policy);
+    expect(verdict).toMatchObject({ action: 'keep', reason, transition: 'unhealthy', health: { failures: 1, status: 'unhealthy', reason } });
+  });
+
+  it('releases at max_failures consecutive failures, not before', () => {
+    let current = allocation();
+    const actions: string[] = [];
+    for (let cycle = 0; cycle < 3; cycle++) {
+      const verdict = decide(current, { ...ok, process: 'dead' }, T0 + 20_000, policy);
+      actions.push(verdict.action);
+      current = { ...current, health: verdict.health };
+    }
+    expect(actions).toEqual(['keep', 'keep', 'release']);
+  });
+
+  it('only reports at max_failures when cleanup is off', () => {
+    const failing = allocation({ health: { failures: 2, status: 'unhealthy', reason: 'process_dead', lastCheckAt: null } });
+    expect(decide(failing, { ...ok, process: 'dead' }, T0 + 20_000, { ...policy, cleanup: false })).toMatchObject({ action: 'report', health: { failures: 3 } });
+  });
+
+  it('resets the count on a good check and reports the recovery', () => {
+    const failing = allocation({ health: { failures: 2, status: 'unhealthy', reason: 'not_listening', lastCheckAt: null } });
+    expect(decide(failing, ok, T0 + 20_000, policy)).toMatchObject({
+      action: 'keep', reason: null, transition: 'recovered', changed: true, health: { failures: 0, status: 'healthy', reason: null },
+    });
+  });
+
+  it('reports no change for a healthy allocation that stays healthy', () => {
+    const healthy = allocation({ health: { failures: 0, status: 'healthy', reason: null, lastCheckAt: null } });
+    expect(decide(healthy, ok, T0 + 20_000, policy)).toMatchObject({ changed: false, transition: null });
+  });
+
+  it('marks a not-yet-listening allocation inside the grace period as starting', () => {
+    expect(decide(allocation(), { process: 'alive', listening: null, http: null }, T0 + 1000, policy)).toMatchObject({
+      action: 'keep', health: { status: 'starting', failures: 0 },
+    });
+  });
+
+  it('classifies a slow HTTP answer as slow, not as a failure', () => {
+    expect(decide(allocation(), { ...ok, http: 'slow' }, T0 + 20_000, policy)).toMatchObject({ reason: null, health: { status: 'slow', failures: 0 } });
+  });
+
+  it('releases an expired lease at once, whatever the checks say', () => {
+    const leased = allocation({ expiresAt: new Date(T0 + 5000).toISOString() });
+    expect(decide(leased, ok, T0 + 5000, policy)).toMatchObject({ action: 'release', reason: 'expired' });
+    expect(decide(leased, ok, T0 + 4999, policy)).toMatchObject({ action: 'keep' });
+  });
+});
+
+describe('checksFor', () => {
+  it('checks nothing but the lease of a reservation', () => {
+    expect(checksFor(allocation({ pid: null }), T0 + 20_000, 10_000)).toEqual({ process: false, listen: false, http: false });
+  });
+
+  it('skips the listen check inside the grace period and with --no-listen-check', () => {
+    expect(checksFor(allocation(), T0 + 9_999, 10_000)).toEqual({ process: true, listen: false, http: false });
+    expect(checksFor(allocation({ listenCheck: false }), T0 + 20_000, 10_000)).toEqual({ process: true, listen: false, http: false });
+    expect(checksFor(allocation({ healthUrl: 'http://127.0.0.1:3000/' }), T0 + 20_000, 10_000)).toEqual({ process: true, listen: true, http: true });
+  });
+});

@@ -1,0 +1,106 @@
+import type { Allocation, AllocationHealth } from '../protocol/allocation.js';
+
+/**
+ * The HealthMonitor's verdicts, pure: what one cycle observed about an allocation in, the
+ * allocation's next health and what to do out. No I/O, no clock: `now` is passed in.
+ */
+export type ReclaimReason = 'process_dead' | 'pid_reused' | 'not_listening' | 'http_unhealthy' | 'expired';
+
+export type ProcessObservation = 'alive' | 'dead' | 'zombie' | 'reused' | 'unknown';
+export type HttpObservation = 'healthy' | 'slow' | 'unhealthy';
+
+export interface Observation {
+  /** null for a reservation (no owner process). */
+  process: ProcessObservation | null;
+  /** Whether the port is in the LISTEN table; null when not checked. */
+  listening: boolean | null;
+  /** null when there is no health URL or it was not checked. */
+  http: HttpObservation | null;
+}
+
+export interface HealthPolicy {
+  maxFailures: number;
+  cleanup: boolean;
+  startupGraceMs: number;
+}
+
+export type Action = 'keep' | 'release' | 'report';
+
+export interface Verdict {
+  health: AllocationHealth;
+  action: Action;
+  /** Why the check failed (also the reclaim reason), null when it passed. */
+  reason: ReclaimReason | null;
+  /** A transition worth an audit event. */
+  transition: 'unhealthy' | 'recovered' | null;
+  /** Whether the durable part of the health (failures, status, reason) changed. */
+  changed: boolean;
+}
+
+/** Inside the start-up grace period nothing needs to listen yet. */
+export function inGrace(allocation: Allocation, now: number, graceMs: number): boolean {
+  return now - Date.parse(allocation.createdAt) < graceMs;
+}
+
+export function isExpired(allocation: Allocation, now: number): boolean {
+  return allocation.expiresAt !== null && Date.parse(allocation.expiresAt) <= now;
+}
+
+/** What the monitor needs to check for this allocation this cycle. */
+export function checksFor(allocation: Allocation, now: number, graceMs: number): { process: boolean; listen: boolean; http: boolean } {
+  const owned = allocation.pid !== null;
+  const pastGrace = !inGrace(allocation, now, graceMs);
+  return {
+    process: owned,
+    // A reservation (no pid) lives until release, ttl or cleanup: no listen or HTTP check.
+    listen: owned && allocation.listenCheck && pastGrace,
+    http: owned && allocation.healthUrl !== null && pastGrace,
+  };
+}
+
+function failureReason(observation: Observation): ReclaimReason | null {
+  if (observation.process === 'dead' || observation.process === 'zombie') return 'process_dead';
+  if (observation.process === 'reused') return 'pid_reused';
+  if (observation.listening === false) return 'not_listening';
+  if (observation.http === 'unhealthy') return 'http_unhealthy';
+  return null;
+}
+
+export function decide(allocation: Allocation, observation: Observation, now: number, policy: HealthPolicy): Verdict {
+  const previous = allocation.health;
+  const lastCheckAt = new Date(now).toISOString();
+
+  // A lease that ran out is released at once: its end was agreed in advance.
+  if (isExpired(allocation, now)) {
+    return {
+      health: { failures: previous.failures, status: 'unhealthy', reason: 'expired', lastCheckAt },
+      action: policy.cleanup ? 'release' : 'report',
+      reason: 'expired',
+      transition: previous.status === 'unhealthy' ? null : 'unhealthy',
+      changed: previous.reason !== 'expired' || previous.status !== 'unhealthy',
+    };
+  }
+
+  const reason = failureReason(observation);
+  if (reason === null) {
+    const starting = observation.listening === null && allocation.listenCheck && allocation.pid !== null && inGrace(allocation, now, policy.startupGraceMs);
+    const status = observation.http === 'slow' ? 'slow' : starting ? 'starting' : 'healthy';
+    return {
+      health: { failures: 0, status, reason: null, lastCheckAt },
+      action: 'keep',
+      reason: null,
+      transition: previous.failures > 0 ? 'recovered' : null,
+      changed: previous.failures !== 0 || previous.status !== status || previous.reason !== null,
+    };
+  }
+
+  const failures = previous.failures + 1;
+  const exhausted = failures >= policy.maxFailures;
+  return {
+    health: { failures, status: 'unhealthy', reason, lastCheckAt },
+    action: exhausted ? (policy.cleanup ? 'release' : 'report') : 'keep',
+    reason,
+    transition: previous.failures === 0 ? 'unhealthy' : null,
+    changed: true,
+  };
+}

@@ -1,0 +1,137 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { newHealth, type Allocation } from '../protocol/allocation.js';
+import { createMemoryFile } from '../state/atomic-file.js';
+import { openStateStore } from '../state/store.js';
+import type { ProcessObservation } from './decide.js';
+import { createHealthMonitor, type HealthSettings, type MonitorHooks } from './monitor.js';
+import { ownerKey, type HealthProbes } from './probes.js';
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+const T0 = Date.parse('2026-01-01T00:00:00Z');
+const settings: HealthSettings = {
+  enabled: true, checkIntervalMs: 1000, maxFailures: 3, cleanup: true, startupGraceMs: 0,
+  httpTimeoutMs: 100, httpSlowMs: 50, httpExpected: ['2xx'],
+};
+
+function allocation(port: number, pid: number | null = 100): Allocation {
+  return {
+    port, service: `svc-${port}`, type: 'dev', pid, pidStartTime: pid === null ? null : 7, owner: null, cwd: null, command: null,
+    createdAt: new Date(T0).toISOString(), expiresAt: null, listenCheck: true, healthUrl: null, health: newHealth(),
+  };
+}
+
+/** Fake OS: which owners are alive and which ports listen, changeable between cycles. */
+function fakeProbes() {
+  const state = { dead: new Set<number>(), listening: new Set<number>(), processCalls: 0, failNext: false };
+  const probes: HealthProbes = {
+    async processes(owners) {
+      state.processCalls++;
+      if (state.failNext) {
+        state.failNext = false;
+        throw new Error('probe exploded');
+      }
+      return new Map(owners.map((o) => [ownerKey(o.pid, o.startTime), (state.dead.has(o.pid) ? 'dead' : 'alive') as ProcessObservation]));
+    },
+    listening: async () => new Set(state.listening),
+    http: async () => 'healthy',
+  };
+  return { state, probes };
+}
+
+async function setup(allocations: Allocation[], over: Partial<HealthSettings> = {}) {
+  vi.useFakeTimers({ now: T0 });
+  const clock = { now: () => Date.now(), monotonic: () => Date.now() };
+  const store = await openStateStore({ file: createMemoryFile(), source: 'mem', clock });
+  for (const a of allocations) store.add(a);
+  await store.commit();
+  const { state, probes } = fakeProbes();
+  for (const a of allocations) state.listening.add(a.port);
+  const events: string[] = [];
+  const hooks: MonitorHooks = {
+    reclaimed: (a, reason, failures) => events.push(`reclaimed ${a.port} ${reason} ${failures}`),
+    transition: (a, kind, reason) => events.push(`${kind} ${a.port}${reason ? ` ${reason}` : ''}`),
+    cycle: () => undefined,
+  };
+  const errors: string[] = [];
+  const monitor = createHealthMonitor({
+    store, probes, clock, settings: { ...settings, ...over }, hooks,
+    log: { warn: () => undefined, error: (_o, m) => errors.push(m) },
+  });
+  return { store, state, monitor, events, errors };
+}
+
+describe('HealthMonitor', () => {
+  it('reclaims a dead owner after max_failures cycles, with events in order', async () => {
+    const { store, state, monitor, events } = await setup([allocation(3000), allocation(3001, 200)]);
+    state.dead.add(100);
+    for (let i = 0; i < 3; i++) await monitor.runCycle();
+    expect([...store.allocations.keys()]).toEqual([3001]);
+    expect(events).toEqual(['unhealthy 3000 process_dead', 'reclaimed 3000 process_dead 3']);
+    expect(monitor.statistics()).toMatchObject({ total_allocations: 1, failing_allocations: 0, reclaimed_total: 1, last_cycle: { checked: 2, released: 1 } });
+  });
+
+  it('resets the count when the owner comes back to health', async () => {
+    const { store, state, monitor, events } = await setup([allocation(3000)]);
+    state.listening.clear();
+    await monitor.runCycle();
+    await monitor.runCycle();
+    expect(store.allocations.get(3000)?.health.failures).toBe(2);
+    state.listening.add(3000);
+    await monitor.runCycle();
+    expect(store.allocations.get(3000)?.health).toMatchObject({ failures: 0, status: 'healthy' });
+    expect(events).toEqual(['unhealthy 3000 not_listening', 'recovered 3000']);
+  });
+
+  it('reports but never releases with cleanup_stale_allocations off', async () => {
+    const { store, state, monitor } = await setup([allocation(3000)], { cleanup: false });
+    state.dead.add(100);
+    for (let i = 0; i < 5; i++) await monitor.runCycle();
+    expect(store.allocations.get(3000)?.health).toMatchObject({ failures: 5, reason: 'process_dead' });
+    expect(monitor.statistics()).toMatchObject({ failing_allocations: 1, failing_details: [{ port: 3000, failures: 5, reason: 'process_dead' }] });
+  });
+
+  it('runs on its interval, never overlapping, and keeps going after a failing cycle', async () => {
+    const { state, monitor, errors } = await setup([allocation(3000)]);
+    state.failNext = true;
+    monitor.start();
+    monitor.start(); // idempotent
+    await vi.advanceTimersByTimeAsync(0);
+    expect(errors).toEqual(['health cycle failed; the next one runs as planned']);
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(state.processCalls).toBe(4);
+    const [a, b] = [monitor.runCycle(), monitor.runCycle()];
+    expect(a).toBe(b);
+    await a;
+    await monitor.stop();
+    await monitor.stop(); // idempotent
+    const calls = state.processCalls;
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(state.processCalls).toBe(calls);
+  });
+
+  it('leaves an allocation alone that a request released or replaced during the cycle', async () => {
+    const { store, state, monitor } = await setup([allocation(3000)]);
+    state.dead.add(100);
+    const original = store.allocations.get(3000);
+    const cycle = monitor.runCycle();
+    store.remove(3000);
+    store.add({ ...allocation(3000, 300) });
+    await cycle;
+    expect(store.allocations.get(3000)).not.toBe(original);
+    expect(store.allocations.get(3000)?.health.failures).toBe(0);
+  });
+
+  it('skips checks of reservations and starts a failure count only after the grace period', async () => {
+    const { store, state, monitor } = await setup([allocation(3000, null), allocation(3001)], { startupGraceMs: 10_000 });
+    state.listening.clear();
+    await monitor.runCycle();
+    expect(store.allocations.get(3001)?.health).toMatchObject({ failures: 0, status: 'starting' });
+    vi.setSystemTime(T0 + 10_000);
+    await monitor.runCycle();
+    expect(store.allocations.get(3001)?.health).toMatchObject({ failures: 1, reason: 'not_listening' });
+    expect(store.allocations.get(3000)?.health.failures).toBe(0);
+  });
+});

@@ -1,0 +1,272 @@
+import type { Allocation } from '../protocol/allocation.js';
+import type { Clock } from '../shared/clock.js';
+import type { StateStore } from '../state/store.js';
+import { checksFor, decide, type HealthPolicy, type Observation, type ReclaimReason, type Verdict } from './decide.js';
+import { ownerKey, type HealthProbes, type Owner } from './probes.js';
+
+/**
+ * The HealthMonitor: every check_interval_ms, observe every allocation's owner, port and health
+ * URL, decide (decide.ts), apply the verdicts to the store durably, then report. Cycles never
+ * overlap; a failing cycle never stops the loop; start/stop are idempotent and stop waits for
+ * the cycle in flight. Failure counts live in the allocations, so they survive a restart.
+ */
+export interface HealthSettings extends HealthPolicy {
+  enabled: boolean;
+  checkIntervalMs: number;
+  httpTimeoutMs: number;
+  httpSlowMs: number;
+  httpExpected: readonly (number | string)[];
+}
+
+export interface MonitorLog {
+  warn(object: object, message: string): void;
+  error(object: object, message: string): void;
+}
+
+export interface MonitorHooks {
+  /** After the release is durable. */
+  reclaimed(allocation: Allocation, reason: ReclaimReason, failures: number): void;
+  /** After the new health is durable. */
+  transition(allocation: Allocation, kind: 'unhealthy' | 'recovered', reason: ReclaimReason | null, failures: number): void;
+  cycle(report: CycleReport): void;
+}
+
+export interface Timers {
+  setTimeout(callback: () => void, ms: number): { unref?(): unknown };
+  clearTimeout(handle: unknown): void;
+}
+
+export interface HealthMonitorDeps {
+  store: StateStore;
+  probes: HealthProbes;
+  clock: Clock;
+  settings: HealthSettings;
+  log: MonitorLog;
+  hooks: MonitorHooks;
+  timers?: Timers;
+}
+
+export interface CycleReport {
+  startedAt: string;
+  durationMs: number;
+  checked: number;
+  healthy: number;
+  unhealthy: number;
+  released: number;
+}
+
+export interface HealthStatistics {
+  enabled: boolean;
+  active: boolean;
+  check_interval_ms: number;
+  max_failures: number;
+  cleanup_stale_allocations: boolean;
+  total_allocations: number;
+  tracked_allocations: number;
+  failing_allocations: number;
+  failing_details: Array<{ port: number; failures: number; reason: string | null }>;
+  last_cycle: {
+    started_at: string;
+    duration_ms: number;
+    checked: number;
+    healthy: number;
+    unhealthy: number;
+    released: number;
+  } | null;
+  cycles: number;
+  reclaimed_total: number;
+  uptime_ms: number;
+}
+
+export interface HealthMonitor {
+  start(): void;
+  stop(): Promise<void>;
+  /** One cycle now (waits for the one in flight instead of overlapping it). */
+  runCycle(): Promise<CycleReport>;
+  statistics(): HealthStatistics;
+}
+
+const HTTP_CONCURRENCY = 16;
+
+async function mapLimited<T>(items: readonly T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await run(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
+  const { store, probes, clock, settings, log, hooks } = deps;
+  const timers: Timers = deps.timers ?? { setTimeout: (cb, ms) => setTimeout(cb, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) };
+  const createdAt = clock.monotonic();
+  let active = false;
+  let timer: unknown = null;
+  let inFlight: Promise<CycleReport> | null = null;
+  let abort = new AbortController();
+  let lastCycle: CycleReport | null = null;
+  let cycles = 0;
+  let reclaimedTotal = 0;
+
+  async function observe(allocations: Allocation[], now: number, signal: AbortSignal): Promise<Map<Allocation, Observation>> {
+    const owners = new Map<string, Owner>();
+    const listenPorts: number[] = [];
+    const httpChecks: Allocation[] = [];
+    for (const allocation of allocations) {
+      const checks = checksFor(allocation, now, settings.startupGraceMs);
+      if (checks.process && allocation.pid !== null) owners.set(ownerKey(allocation.pid, allocation.pidStartTime), { pid: allocation.pid, startTime: allocation.pidStartTime });
+      if (checks.listen) listenPorts.push(allocation.port);
+      if (checks.http) httpChecks.push(allocation);
+    }
+    const [processes, listening] = await Promise.all([
+      owners.size > 0 ? probes.processes([...owners.values()]) : Promise.resolve(new Map<string, never>()),
+      listenPorts.length > 0 ? probes.listening(listenPorts) : Promise.resolve(new Set<number>()),
+    ]);
+    const http = new Map<Allocation, Observation['http']>();
+    await mapLimited(httpChecks, HTTP_CONCURRENCY, async (allocation) => {
+      if (signal.aborted || allocation.healthUrl === null) return;
+      const process = allocation.pid !== null ? processes.get(ownerKey(allocation.pid, allocation.pidStartTime)) : undefined;
+      if (process !== 'alive' && process !== 'unknown') return; // a dead owner fails anyway
+      http.set(allocation, await probes.http(allocation.healthUrl, { timeoutMs: settings.httpTimeoutMs, slowMs: settings.httpSlowMs, expected: settings.httpExpected, signal }));
+    });
+    const observations = new Map<Allocation, Observation>();
+    for (const allocation of allocations) {
+      const checks = checksFor(allocation, now, settings.startupGraceMs);
+      const process = checks.process && allocation.pid !== null ? processes.get(ownerKey(allocation.pid, allocation.pidStartTime)) ?? 'unknown' : null;
+      observations.set(allocation, {
+        process,
+        listening: checks.listen ? listening.has(allocation.port) : null,
+        http: http.get(allocation) ?? null,
+      });
+    }
+    return observations;
+  }
+
+  async function cycle(): Promise<CycleReport> {
+    const signal = abort.signal;
+    const started = clock.now();
+    const t0 = clock.monotonic();
+    const snapshot = [...store.allocations.values()];
+    const observations = await observe(snapshot, started, signal);
+    const now = clock.now();
+    if (signal.aborted) {
+      // Stopped mid-cycle: apply nothing, report nothing.
+      return { startedAt: new Date(started).toISOString(), durationMs: clock.monotonic() - t0, checked: 0, healthy: 0, unhealthy: 0, released: 0 };
+    }
+
+    const released: Array<{ allocation: Allocation; verdict: Verdict }> = [];
+    const transitions: Array<{ allocation: Allocation; verdict: Verdict }> = [];
+    let healthy = 0;
+    let unhealthy = 0;
+    let durableChange = false;
+    for (const allocation of snapshot) {
+      const observation = observations.get(allocation);
+      // Released or replaced by a request while we looked: that request decided.
+      if (!observation || store.allocations.get(allocation.port) !== allocation) continue;
+      const verdict = decide(allocation, observation, now, settings);
+      if (verdict.reason === null) healthy++;
+      else unhealthy++;
+      if (verdict.action === 'release') {
+        store.remove(allocation.port);
+        released.push({ allocation, verdict });
+        durableChange = true;
+        continue;
+      }
+      const updated = { ...allocation, health: verdict.health };
+      store.replace(updated);
+      if (verdict.changed) durableChange = true;
+      if (verdict.transition) transitions.push({ allocation: updated, verdict });
+    }
+    if (durableChange) await store.commit();
+
+    for (const { allocation, verdict } of transitions) {
+      hooks.transition(allocation, verdict.transition as 'unhealthy' | 'recovered', verdict.reason, verdict.health.failures);
+    }
+    for (const { allocation, verdict } of released) {
+      reclaimedTotal++;
+      hooks.reclaimed({ ...allocation, health: verdict.health }, verdict.reason as ReclaimReason, verdict.health.failures);
+    }
+    const report: CycleReport = {
+      startedAt: new Date(started).toISOString(),
+      durationMs: clock.monotonic() - t0,
+      checked: snapshot.length,
+      healthy,
+      unhealthy,
+      released: released.length,
+    };
+    lastCycle = report;
+    cycles++;
+    hooks.cycle(report);
+    return report;
+  }
+
+  function runCycle(): Promise<CycleReport> {
+    inFlight ??= cycle().finally(() => {
+      inFlight = null;
+    });
+    return inFlight;
+  }
+
+  function schedule(delayMs: number): void {
+    if (!active) return;
+    const handle = timers.setTimeout(() => {
+      timer = null;
+      const began = clock.monotonic();
+      runCycle()
+        .catch((error: unknown) => log.error({ err: error }, 'health cycle failed; the next one runs as planned'))
+        .finally(() => schedule(Math.max(0, settings.checkIntervalMs - (clock.monotonic() - began))));
+    }, delayMs);
+    handle.unref?.();
+    timer = handle;
+  }
+
+  return {
+    start() {
+      if (active || !settings.enabled) return;
+      active = true;
+      abort = new AbortController();
+      schedule(0);
+    },
+    async stop() {
+      if (!active) {
+        await inFlight?.catch(() => undefined);
+        return;
+      }
+      active = false;
+      if (timer !== null) timers.clearTimeout(timer);
+      timer = null;
+      abort.abort();
+      await inFlight?.catch(() => undefined);
+    },
+    runCycle,
+    statistics() {
+      const all = [...store.allocations.values()];
+      const failing = all.filter((a) => a.health.failures > 0 || a.health.status === 'unhealthy');
+      return {
+        enabled: settings.enabled,
+        active,
+        check_interval_ms: settings.checkIntervalMs,
+        max_failures: settings.maxFailures,
+        cleanup_stale_allocations: settings.cleanup,
+        total_allocations: all.length,
+        tracked_allocations: all.filter((a) => a.pid !== null || a.expiresAt !== null).length,
+        failing_allocations: failing.length,
+        failing_details: failing.map((a) => ({ port: a.port, failures: a.health.failures, reason: a.health.reason })),
+        last_cycle: lastCycle && {
+          started_at: lastCycle.startedAt,
+          duration_ms: Math.round(lastCycle.durationMs * 1000) / 1000,
+          checked: lastCycle.checked,
+          healthy: lastCycle.healthy,
+          unhealthy: lastCycle.unhealthy,
+          released: lastCycle.released,
+        },
+        cycles,
+        reclaimed_total: reclaimedTotal,
+        uptime_ms: Math.round(clock.monotonic() - createdAt),
+      };
+    },
+  };
+}
