@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +22,8 @@ export interface BenchDaemon {
   connect(): Promise<PortsClient>;
   /** VmRSS and VmHWM (peak) of the daemon process, in MiB; null when /proc cannot tell. */
   readMemory(): Promise<{ rssMb: number; peakRssMb: number } | null>;
+  /** utime + stime of the daemon process in clock ticks (/proc/<pid>/stat); null when /proc cannot tell. */
+  readCpuTicks(): Promise<number | null>;
   stop(): Promise<DaemonExit>;
 }
 
@@ -37,6 +39,8 @@ export interface StartBenchDaemonOptions {
   baseDir?: string;
   readyTimeoutMs?: number;
   stopTimeoutMs?: number;
+  /** A user config layered over the shipped defaults (written to the temp folder, passed as PORTS_CONFIG). */
+  config?: Record<string, unknown>;
 }
 
 // Compiled to dist-bench/bench/, so the repository root is two levels up.
@@ -45,7 +49,7 @@ const STDERR_TAIL_BYTES = 8192;
 
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-function daemonEnv(dir: string, socketPath: string, stateDir: string): NodeJS.ProcessEnv {
+function daemonEnv(dir: string, socketPath: string, stateDir: string, configPath: string | null): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('PORTS_')) env[key] = value;
   return {
@@ -53,8 +57,9 @@ function daemonEnv(dir: string, socketPath: string, stateDir: string): NodeJS.Pr
     PORTS_SOCKET: socketPath,
     PORTS_STATE_DIR: stateDir,
     PORTS_NO_AUTOSTART: '1',
-    // No user config file: the shipped defaults only.
+    // No user config file unless the bench wrote one: otherwise the shipped defaults only.
     XDG_CONFIG_HOME: join(dir, 'config'),
+    ...(configPath !== null ? { PORTS_CONFIG: configPath } : {}),
   };
 }
 
@@ -78,7 +83,15 @@ export async function startBenchDaemon(options: StartBenchDaemonOptions = {}): P
     await rm(dir, { recursive: true, force: true });
     throw new Error(`Socket path ${socketPath} is longer than ${MAX_SOCKET_PATH_BYTES} bytes; pass a shorter --dir`);
   }
-  const env = daemonEnv(dir, socketPath, stateDir);
+  let configPath: string | null = null;
+  if (options.config !== undefined) {
+    configPath = join(dir, 'config.json');
+    await writeFile(configPath, `${JSON.stringify(options.config, null, 2)}\n`).catch(async (error: unknown) => {
+      await rm(dir, { recursive: true, force: true });
+      throw error;
+    });
+  }
+  const env = daemonEnv(dir, socketPath, stateDir, configPath);
 
   const child = spawn(process.execPath, [BIN_PORTS, 'daemon', '--foreground', '--detached'], {
     env,
@@ -132,6 +145,7 @@ export async function startBenchDaemon(options: StartBenchDaemonOptions = {}): P
     clientEnv: env,
     connect,
     readMemory: () => readProcessMemory(child.pid as number),
+    readCpuTicks: () => readProcessCpuTicks(child.pid as number),
     stop,
   };
 }
@@ -173,4 +187,15 @@ async function readProcessMemory(pid: number): Promise<{ rssMb: number; peakRssM
   const peak = kib('VmHWM');
   if (rss === null) return null;
   return { rssMb: rss / 1024, peakRssMb: (peak ?? rss) / 1024 };
+}
+
+/** utime + stime (fields 14 and 15 of /proc/<pid>/stat), in clock ticks. */
+export async function readProcessCpuTicks(pid: number): Promise<number | null> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
+  if (stat === null) return null;
+  // The command name (field 2) may hold spaces and parentheses: count from the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  return Number.isFinite(utime) && Number.isFinite(stime) ? utime + stime : null;
 }

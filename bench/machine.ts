@@ -75,3 +75,23 @@ export function chooseBenchRange(ephemeral: { start: number; end: number } | nul
   const clear = candidates.find((range) => ephemeral === null || range.end < ephemeral.start || range.start > ephemeral.end);
   return clear ?? { start: 20000, end: 24999 };
 }
+
+/**
+ * Port blocks for the scale bench (up to ~10,000 live allocations at once): outside the kernel's
+ * ephemeral range (the daemon skips those ports) and outside the shipped config's types, so the
+ * bench neither competes with outgoing connections nor with dev servers on the host. In order of
+ * use; only those clear of the ephemeral range.
+ */
+export function chooseScaleRanges(ephemeral: { start: number; end: number } | null): Array<{ start: number; end: number }> {
+  const candidates = [
+    { start: 25000, end: 31999 },
+    { start: 61000, end: 65535 },
+    { start: 10000, end: 14999 },
+    { start: 9100, end: 9999 },
+  ];
+  return candidates.filter((range) => ephemeral === null || range.end < ephemeral.start || range.start > ephemeral.end);
+}
+
+export function rangesCapacity(ranges: ReadonlyArray<{ start: number; end: number }>): number {
+  return ranges.reduce((sum, range) => sum + range.end - range.start + 1, 0);
+}

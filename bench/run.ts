@@ -1,29 +1,52 @@
 import { measureBaseline } from './baseline.js';
 import { parseBenchArgs, USAGE, UsageError, type BenchArgs } from './args.js';
 import { startBenchDaemon, type BenchDaemon } from './daemon-process.js';
-import { chooseBenchRange, describeMachine } from './machine.js';
+import { stopAllHelpers } from './helper-process.js';
+import { chooseBenchRange, chooseScaleRanges, describeMachine, rangesCapacity } from './machine.js';
 import { runPairsScenario, type PairsScenarioResult } from './pairs-scenario.js';
 import { printFailure, printProgress, printReport, writeJsonReport, type BenchReport } from './report.js';
-import { baselineFigures, memoryFigures, scenarioFigures } from './targets.js';
+import { runScaleScenario, scaleDaemonConfig, type ScaleSettings } from './scale-scenario.js';
+import { baselineFigures, memoryFigures, scaleFigures, scenarioFigures } from './targets.js';
 
 /**
  * `npm run bench`: durable allocate+release throughput and allocate latency against a real
- * daemon process, printed next to the contract's targets. A benchmark, not a test: missed
- * targets exit 0; only a broken bench (daemon would not start, a request failed) exits non-zero.
+ * daemon process, then the HealthMonitor at scale (cycle wall time and daemon CPU at 1k / 10k
+ * live allocations, status latency, RSS, owner death to release) against a second one, printed
+ * next to the contract's targets. A benchmark, not a test: missed targets exit 0; only a broken
+ * bench (daemon would not start, a request failed) exits non-zero.
  * The entry file is the only place that sets the exit code.
  */
-let daemon: BenchDaemon | null = null;
+const daemons = new Set<BenchDaemon>();
 
-/** Past this the bench is stuck (a request never answered): stop the daemon and fail. */
+/** Health settings of the scale daemon: owner death must be released within 1000 × 3 + 1000 ms. */
+const SCALE_CHECK_INTERVAL_MS = 1000;
+const SCALE_MAX_FAILURES = 3;
+
+/** Past this the bench is stuck (a request never answered): stop the daemons and fail. */
 function watchdogMs(args: BenchArgs): number {
-  return 30_000 + args.clientCounts.length * (args.warmupMs + args.durationMs + 15_000);
+  const pairs = args.clientCounts.length * (args.warmupMs + args.durationMs + 15_000);
+  // Per count: filling (generous), the settle cycle and the measured ones; then status and owner death.
+  const scale = args.scaleCounts.length === 0 ? 0 : 60_000 + args.scaleCounts.length * (60_000 + (args.cycles + 3) * SCALE_CHECK_INTERVAL_MS * 2);
+  return 30_000 + pairs + scale;
 }
 
-async function stopDaemon(): Promise<void> {
-  if (daemon === null) return;
+async function startDaemon(options: Parameters<typeof startBenchDaemon>[0]): Promise<BenchDaemon> {
+  const daemon = await startBenchDaemon(options);
+  daemons.add(daemon);
+  return daemon;
+}
+
+async function stopDaemon(daemon: BenchDaemon): Promise<void> {
+  daemons.delete(daemon);
   const exit = await daemon.stop();
   if (exit.killed) printProgress(`warning: daemon pid ${daemon.pid} ignored SIGTERM and was killed`);
   else if (exit.code !== 0) printProgress(`warning: daemon pid ${daemon.pid} exited with code ${exit.code} (signal ${exit.signal})`);
+}
+
+/** Everything the bench started: helper processes first (by pid), then the daemons. */
+async function stopEverything(): Promise<void> {
+  await stopAllHelpers();
+  for (const daemon of [...daemons]) await stopDaemon(daemon);
 }
 
 async function runBench(args: BenchArgs): Promise<void> {
@@ -32,7 +55,7 @@ async function runBench(args: BenchArgs): Promise<void> {
   printProgress('measuring the machine: durable writes and socket round trips…');
   const baseline = await measureBaseline({ ...where, ms: 1000 });
   printProgress('starting a daemon…');
-  daemon = await startBenchDaemon(where);
+  const daemon = await startDaemon(where);
   const machine = await describeMachine(daemon.stateDir);
   const range = chooseBenchRange(machine.ephemeralRange);
 
@@ -45,17 +68,46 @@ async function runBench(args: BenchArgs): Promise<void> {
   }
   const memory = await daemon.readMemory();
   const daemonPid = daemon.pid;
-  await stopDaemon();
+  await stopDaemon(daemon);
+
+  let scale: BenchReport['scale'] = null;
+  if (args.scaleCounts.length > 0) {
+    const ranges = chooseScaleRanges(machine.ephemeralRange);
+    const settings: ScaleSettings = {
+      counts: args.scaleCounts,
+      cycles: args.cycles,
+      statusRequests: 50,
+      checkIntervalMs: SCALE_CHECK_INTERVAL_MS,
+      maxFailures: SCALE_MAX_FAILURES,
+      ownerDeathPorts: 5,
+      ranges,
+    };
+    const needed = Math.max(...settings.counts) + settings.ownerDeathPorts;
+    if (rangesCapacity(ranges) < needed + 500) {
+      throw new Error(`The scale run needs ${needed} ports outside the ephemeral range; only ${rangesCapacity(ranges)} in ${ranges.map((r) => `${r.start}-${r.end}`).join(', ')}: pass a smaller --scale`);
+    }
+    printProgress('starting a second daemon for the HealthMonitor scale run…');
+    const scaleDaemon = await startDaemon({ ...where, config: scaleDaemonConfig(settings) });
+    const result = await runScaleScenario(scaleDaemon, settings, printProgress);
+    scale = { ...result, daemonPid: scaleDaemon.pid };
+    await stopDaemon(scaleDaemon);
+  }
 
   const report: BenchReport = {
-    schemaVersion: 1,
+    schemaVersion: 2,
     startedAt,
     machine,
     settings: { warmupMs: args.warmupMs, durationMs: args.durationMs, range, owner: 'reservation (pid null)' },
     daemon: { pid: daemonPid },
     baseline,
     scenarios,
-    figures: [...scenarios.flatMap(scenarioFigures), ...memoryFigures(memory), ...baselineFigures(baseline)],
+    scale,
+    figures: [
+      ...scenarios.flatMap(scenarioFigures),
+      ...memoryFigures(memory),
+      ...(scale !== null ? scaleFigures(scale) : []),
+      ...baselineFigures(baseline),
+    ],
   };
   printReport(report, { toStderr: args.jsonPath === '-' });
   if (args.jsonPath !== null) await writeJsonReport(report, args.jsonPath);
@@ -76,7 +128,7 @@ async function main(): Promise<number> {
     return 0;
   }
 
-  // Ctrl-C reaches the daemon too (same process group); either way `finally` stops it by pid.
+  // Ctrl-C reaches the daemons and helpers too (same process group); either way `finally` stops them by pid.
   let interruptedBy: NodeJS.Signals | null = null;
   const exitCodeFor = (signal: NodeJS.Signals): number => (signal === 'SIGINT' ? 130 : 143);
   const interrupted = new Promise<number>((resolve) => {
@@ -101,7 +153,7 @@ async function main(): Promise<number> {
     return 1;
   } finally {
     clearTimeout(watchdog);
-    await stopDaemon();
+    await stopEverything();
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Baseline } from './baseline.js';
 import type { PairsScenarioResult } from './pairs-scenario.js';
+import type { ScaleResult } from './scale-scenario.js';
 
 /**
  * The figures the bench reports, each next to its target from the product contract
@@ -14,7 +15,7 @@ export interface Figure {
   id: string;
   metric: string;
   value: number;
-  unit: 'pairs/s' | 'ms' | 'µs' | 'MiB';
+  unit: 'pairs/s' | 'ms' | 'µs' | 'MiB' | 'MB' | '%';
   target: Target | null;
   /** null when the figure has no target. */
   met: boolean | null;
@@ -49,6 +50,62 @@ export function scenarioFigures(result: PairsScenarioResult): Figure[] {
     figure(`${id}.allocate_p50_ms`, `allocate latency p50, ${label}`, result.allocate.p50Ms, 'ms', null),
     figure(`${id}.allocate_p99_ms`, `allocate latency p99, ${label}`, result.allocate.p99Ms, 'ms', ALLOCATE_P99_TARGETS.get(result.clients) ?? null),
   ];
+}
+
+/** The contract's scale targets hold "over 10,000 allocations": smaller runs are shown without them. */
+const SCALE_TARGET_ALLOCATIONS = 10_000;
+const CYCLE_TARGET: Target = { comparison: 'at most', value: 150 };
+const STATUS_TARGET: Target = { comparison: 'at most', value: 50 };
+/** 100 MB as in the contract (decimal megabytes). */
+const RSS_TARGET: Target = { comparison: 'at most', value: 100 };
+const MIB_TO_MB = 1.048576;
+
+const count = (n: number): string => n.toLocaleString('en-US');
+
+export function scaleFigures(result: ScaleResult): Figure[] {
+  const live = result.listenMode === 'listening' ? 'live, listening' : 'live, listenCheck:false';
+  const out: Figure[] = [];
+  for (const level of result.levels) {
+    const n = count(level.allocations);
+    const id = `scale${level.allocations}`;
+    const target = level.allocations >= SCALE_TARGET_ALLOCATIONS ? CYCLE_TARGET : null;
+    const cycles = level.cycles.length;
+    out.push(
+      figure(`${id}.cycle_median_ms`, `health cycle wall, ${n} ${live} allocations, median of ${cycles}`, level.cycleMedianMs, 'ms', target),
+      figure(`${id}.cycle_max_ms`, `health cycle wall, ${n} ${live} allocations, max of ${cycles}`, level.cycleMaxMs, 'ms', target),
+      figure(`${id}.first_cycle_ms`, `health cycle wall, ${n} allocations, first after allocating (writes health)`, level.firstCycle.durationMs, 'ms', null),
+    );
+    if (level.cpu !== null) {
+      out.push(
+        figure(`${id}.cpu_percent`, `daemon CPU (whole process) over those ${cycles} cycles, ${result.settings.checkIntervalMs} ms interval, ${n} allocations`, level.cpu.percent, '%', null),
+        figure(`${id}.cpu_per_cycle_ms`, `daemon CPU time per interval, ${n} allocations`, level.cpu.perCycleMs, 'ms', null),
+      );
+    }
+  }
+  const atTarget = result.status.allocations >= SCALE_TARGET_ALLOCATIONS;
+  const n = count(result.status.allocations);
+  out.push(
+    figure('scale.status_p50_ms', `status request (full list), ${n} allocations, p50 of ${result.status.latency.count}`, result.status.latency.p50Ms, 'ms', atTarget ? STATUS_TARGET : null),
+    figure('scale.status_p99_ms', `status request (full list), ${n} allocations, p99 of ${result.status.latency.count}`, result.status.latency.p99Ms, 'ms', atTarget ? STATUS_TARGET : null),
+  );
+  if (result.memory !== null) {
+    const m = count(result.memory.allocations);
+    out.push(
+      figure('scale.rss_mb', `daemon RSS (VmRSS) with ${m} allocations`, result.memory.rssMb * MIB_TO_MB, 'MB', result.memory.allocations >= SCALE_TARGET_ALLOCATIONS ? RSS_TARGET : null),
+      figure('scale.peak_rss_mb', `daemon peak RSS (VmHWM) in the scale run`, result.memory.peakRssMb * MIB_TO_MB, 'MB', null),
+    );
+  }
+  const death = result.ownerDeath;
+  out.push(
+    figure(
+      'scale.owner_death_release_ms',
+      `owner death (SIGKILL) to release, ${death.ports} allocations, ${result.settings.checkIntervalMs} ms × ${result.settings.maxFailures} + 1 s`,
+      death.releaseMs,
+      'ms',
+      { comparison: 'at most', value: death.targetMs },
+    ),
+  );
+  return out;
 }
 
 export function memoryFigures(memory: { rssMb: number; peakRssMb: number } | null): Figure[] {

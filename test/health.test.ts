@@ -36,7 +36,7 @@ async function healthDaemon(overrides: Record<string, unknown> = {}) {
 describe('HealthMonitor with real processes', () => {
   it('keeps the port of a server that listens, across many cycles', async () => {
     const { daemon, client, waitCycles } = await healthDaemon();
-    const port = testPort();
+    const port = await testPort();
     const server = startServer(port);
     await client.allocate({ port, pid: server.pid, service: 'live' });
     await server.listening;
@@ -46,7 +46,7 @@ describe('HealthMonitor with real processes', () => {
 
   it('reclaims a killed server within check_interval × max_failures plus a little', async () => {
     const { daemon, client, reclaimOf } = await healthDaemon();
-    const port = testPort();
+    const port = await testPort();
     const server = startServer(port);
     await client.allocate({ port, pid: server.pid, service: 'doomed' });
     await server.listening;
@@ -62,7 +62,7 @@ describe('HealthMonitor with real processes', () => {
   it('reclaims an allocation nobody listens on, but only after the grace period', async () => {
     const { daemon, client, reclaimOf } = await healthDaemon();
     const sleeper = await startSleeper();
-    const { allocation } = await client.allocate({ pid: sleeper.pid ?? 0, service: 'silent', port: testPort() });
+    const { allocation } = await client.allocate({ pid: sleeper.pid ?? 0, service: 'silent', port: await testPort() });
     const allocatedAt = Date.now();
     await waitFor(() => !daemon.store.allocations.has(allocation.port), 'the reclaim');
     expect(Date.now() - allocatedAt).toBeGreaterThanOrEqual(GRACE);
@@ -71,7 +71,7 @@ describe('HealthMonitor with real processes', () => {
 
   it('keeps the port of a server that binds late but inside the grace period', async () => {
     const { daemon, client, waitCycles } = await healthDaemon();
-    const port = testPort();
+    const port = await testPort();
     const server = startServer(port, '--delay', String(GRACE / 2));
     await client.allocate({ port, pid: server.pid, service: 'slow-start' });
     await server.listening;
@@ -81,7 +81,7 @@ describe('HealthMonitor with real processes', () => {
 
   it('counts a listener started by a child of the owner', async () => {
     const { daemon, client, waitCycles } = await healthDaemon();
-    const port = testPort();
+    const port = await testPort();
     const parent = startServer(port, '--child');
     await client.allocate({ port, pid: parent.pid, service: 'npm-run-dev' });
     await parent.listening;
@@ -94,7 +94,7 @@ describe('HealthMonitor with real processes', () => {
     // sh starts `sleep 1` in the background, then becomes `sleep 30`, which never reaps it.
     const shell = spawnTracked('/bin/sh', ['-c', 'sleep 1 & echo $!; exec sleep 30']);
     const childPid = await new Promise<number>((resolve) => shell.stdout?.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim()))));
-    const { allocation } = await client.allocate({ pid: childPid, service: 'zombie', listenCheck: false, port: testPort() });
+    const { allocation } = await client.allocate({ pid: childPid, service: 'zombie', listenCheck: false, port: await testPort() });
     await waitFor(() => !daemon.store.allocations.has(allocation.port), 'the zombie reclaim', 10_000);
     expect(reclaimOf(allocation.port)).toMatchObject({ reason: 'process_dead' });
     expect(readFileSync(`/proc/${childPid}/stat`, 'utf8')).toMatch(/\) Z /);
@@ -103,7 +103,7 @@ describe('HealthMonitor with real processes', () => {
   it('reclaims an allocation whose recorded start time does not match as pid_reused', async () => {
     const { daemon, client, reclaimOf } = await healthDaemon();
     const sleeper = await startSleeper();
-    const { allocation } = await client.allocate({ pid: sleeper.pid ?? 0, service: 'reused', listenCheck: false, port: testPort() });
+    const { allocation } = await client.allocate({ pid: sleeper.pid ?? 0, service: 'reused', listenCheck: false, port: await testPort() });
     // As if the recorded owner had died and its pid had gone to this sleeper.
     daemon.store.replace({ ...allocation, pidStartTime: (allocation.pidStartTime ?? 0) + 1 });
     await waitFor(() => !daemon.store.allocations.has(allocation.port), 'the reclaim');
@@ -113,7 +113,7 @@ describe('HealthMonitor with real processes', () => {
   it('with cleanup_stale_allocations off, releases nothing but reports everything', async () => {
     const { daemon, client, waitCycles, events } = await healthDaemon({ cleanup_stale_allocations: false });
     const sleeper = await startSleeper();
-    const { allocation } = await client.allocate({ pid: sleeper.pid ?? 0, service: 'kept', listenCheck: false, port: testPort() });
+    const { allocation } = await client.allocate({ pid: sleeper.pid ?? 0, service: 'kept', listenCheck: false, port: await testPort() });
     sleeper.kill('SIGKILL');
     await waitCycles(MAX_FAILURES + 5);
     expect(daemon.store.allocations.get(allocation.port)?.health).toMatchObject({ reason: 'process_dead', status: 'unhealthy' });
@@ -132,7 +132,7 @@ describe('HTTP health checks', () => {
     ['a 204', ['--status', '204'], 'healthy'],
   ])('classifies %s', async (_what, flags, expected) => {
     const { daemon, client, reclaimOf, waitCycles } = await healthDaemon();
-    const port = testPort();
+    const port = await testPort();
     const server = startServer(port, ...flags);
     await client.allocate({ port, pid: server.pid, service: 'web', healthUrl: `http://127.0.0.1:${port}/health` });
     await server.listening;
@@ -150,9 +150,9 @@ describe('audit trail and metrics', () => {
   it('writes events to audit.log and the stream, and the metrics move', async () => {
     const { daemon, client, events, waitCycles } = await healthDaemon();
     const sleeper = await startSleeper();
-    const { allocation } = await client.allocate({ pid: sleeper.pid ?? 0, service: 'audited', listenCheck: false, port: testPort() });
+    const { allocation } = await client.allocate({ pid: sleeper.pid ?? 0, service: 'audited', listenCheck: false, port: await testPort() });
     await client.release({ ports: [allocation.port] });
-    const doomed = await client.allocate({ pid: sleeper.pid ?? 0, service: 'audited-2', listenCheck: false, port: testPort() });
+    const doomed = await client.allocate({ pid: sleeper.pid ?? 0, service: 'audited-2', listenCheck: false, port: await testPort() });
     sleeper.kill('SIGKILL');
     await waitFor(() => !daemon.store.allocations.has(doomed.allocation.port), 'the reclaim');
     await waitCycles(1);

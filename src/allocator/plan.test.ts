@@ -22,7 +22,7 @@ function allocation(port: number, over: Partial<Allocation> = {}): Allocation {
     cwd: null,
     command: null,
     createdAt: '2026-01-01T00:00:00.000Z',
-    expiresAt: null,
+    expiresAt: null, ttlMs: null,
     listenCheck: true,
     healthUrl: null,
     health: newHealth(),

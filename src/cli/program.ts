@@ -2,7 +2,13 @@ import { Command, CommanderError, Option } from 'commander';
 import { PACKAGE_VERSION } from '../version.js';
 import { runAllocate, type AllocateFlags } from './commands/allocate.js';
 import { runDaemonStart, runDaemonStatus, runDaemonStop, type DaemonStartFlags } from './commands/daemon.js';
+import { runCleanup, type CleanupFlags } from './commands/cleanup.js';
 import { runEvents, type EventsFlags } from './commands/events.js';
+import { runEnv, runGet } from './commands/lookup.js';
+import { runRenew } from './commands/renew.js';
+import { runRun, type RunFlags } from './commands/run.js';
+import { runWait, type WaitFlags } from './commands/wait.js';
+import { runWho } from './commands/who.js';
 import { runMetrics } from './commands/metrics.js';
 import { runRelease, type ReleaseFlags } from './commands/release.js';
 import { runStatus, type StatusFlags } from './commands/status.js';
@@ -32,6 +38,7 @@ export function createProgram(ctx: CliContext): ProgramRun {
     .description('One authority for TCP ports on this host: allocate, release, and reclaim leaked ports.')
     .version(PACKAGE_VERSION, '-V, --version')
     .showHelpAfterError('(run ports --help for usage)')
+    .enablePositionalOptions()
     .exitOverride()
     .configureOutput({
       writeOut: (text) => ctx.out.result(text.trimEnd()),
@@ -70,7 +77,7 @@ export function createProgram(ctx: CliContext): ProgramRun {
     .option('--range <A-B>', 'allocate from this range instead of the type’s')
     .option('--pid <pid>', 'owner process (default: the process that ran ports)')
     .option('--no-pid', 'a reservation with no owner process: only release, --ttl or cleanup ends it')
-    .option('--owner <tag>', 'owner tag, e.g. a CI job id, for release/cleanup --owner')
+    .option('--owner <tag>', 'owner tag for release/cleanup --owner (default: the CI job id when in CI)')
     .option('--ttl <duration>', 'lease length, e.g. 30s, 10m, 2h')
     .option('--health-url <url>', 'HTTP URL the health monitor checks')
     .option('--no-listen-check', 'do not require the port to be listened on; lives as long as its owner')
@@ -95,6 +102,72 @@ export function createProgram(ctx: CliContext): ProgramRun {
     .option('--owner <tag>', 'only this owner tag')
     .addOption(jsonOption())
     .action(run((flags: StatusFlags) => runStatus(flags, ctx)));
+
+  program
+    .command('run')
+    .description('allocate a port, run a command with PORT set, release when it exits')
+    .argument('<command...>', 'the command and its arguments (after --); {port} in them is replaced by the port')
+    .option('--service <name>', 'service name (default: the current folder’s name, so a re-run gets its port again)')
+    .option('--type <type>', 'service type whose range to use')
+    .option('--port <port>', 'this exact port (exit 6 when it is held)')
+    .option('--range <A-B>', 'allocate from this range')
+    .option('--owner <tag>', 'owner tag (default: the CI job id when in CI)')
+    .option('--ttl <duration>', 'lease length, e.g. 2h')
+    .option('--health-url <url>', 'loopback HTTP URL the health monitor checks')
+    .option('--no-listen-check', 'do not require the port to be listened on')
+    .option('--env-name <var>', 'also set this variable to the port (for tools that ignore PORT)')
+    .addOption(jsonOption().hideHelp())
+    .passThroughOptions()
+    .action(run((command: string[], flags: RunFlags) => runRun(command, flags, ctx)));
+
+  program
+    .command('cleanup')
+    .description('release now what a dead, reused or expired owner holds (or all of --owner)')
+    .option('--owner <tag>', 'release every allocation of this owner tag')
+    .option('--dry-run', 'show what would happen, change nothing')
+    .option('--kill', 'also stop the owner’s processes still listening on those ports (SIGTERM, then SIGKILL)')
+    .option('--timeout <duration>', 'with --kill: how long to wait before SIGKILL (default 10s)')
+    .option('--force', 'with --kill: stop any process listening on those ports, not only the owner’s')
+    .addOption(jsonOption())
+    .action(run((flags: CleanupFlags) => runCleanup(flags, ctx)));
+
+  program
+    .command('renew')
+    .description('extend leases (--ttl) by their length, or by a new one')
+    .argument('[ports...]', 'ports to renew')
+    .option('--service <name>', 'renew this service’s allocations')
+    .option('--ttl <duration>', 'the new lease length, e.g. 30m')
+    .addOption(jsonOption())
+    .action(run((ports: string[], flags: CommonFlags & { service?: string; ttl?: string }) => runRenew(ports, flags, ctx)));
+
+  program
+    .command('who')
+    .description('which allocation holds a port and which process listens on it')
+    .argument('<port>')
+    .addOption(jsonOption())
+    .action(run((port: string, flags: CommonFlags) => runWho(port, flags, ctx)));
+
+  program
+    .command('wait')
+    .description('wait until something listens on a port or service (127.0.0.1 or ::1); exit 7 on timeout')
+    .argument('<port-or-service>')
+    .option('--timeout <duration>', 'give up after this long (default 60s)')
+    .addOption(jsonOption())
+    .action(run((target: string, flags: WaitFlags) => runWait(target, flags, ctx)));
+
+  program
+    .command('get')
+    .description('print the port of a service (exit 5 when it has none)')
+    .argument('<service>')
+    .addOption(jsonOption())
+    .action(run((service: string, flags: CommonFlags) => runGet(service, flags, ctx)));
+
+  program
+    .command('env')
+    .description('print SERVICE_PORT=… lines for eval or .env files')
+    .option('--owner <tag>', 'only this owner tag’s allocations')
+    .addOption(jsonOption())
+    .action(run((flags: CommonFlags & { owner?: string }) => runEnv(flags, ctx)));
 
   program
     .command('events')

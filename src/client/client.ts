@@ -1,5 +1,5 @@
 import { PortsError } from '../errors.js';
-import type { AllocateParams, EventsParams, ReleaseParams, StatusParams } from '../protocol/messages.js';
+import type { AllocateParams, CleanupParams, EventsParams, ReleaseParams, RenewParams, StatusParams, TransferParams } from '../protocol/messages.js';
 import type { AuditEvent, HelloResult, ResultByOp } from '../protocol/results.js';
 import { PACKAGE_VERSION, PROTOCOL_VERSION } from '../version.js';
 import type { Transport } from './transport.js';
@@ -68,6 +68,21 @@ export class PortsClient {
     const { onEvent, ...wire } = params;
     if (wire.follow && onEvent) this.#transport.onPush?.((message) => onEvent(message.event));
     return this.#call('events', wire);
+  }
+
+  /** Hand an allocation from its owner (`fromPid`) to another process. */
+  transfer(params: TransferParams): Promise<ResultByOp['transfer']> {
+    return this.#call('transfer', params);
+  }
+
+  /** Extend leases by their ttl, or by a new one. */
+  renew(params: RenewParams): Promise<ResultByOp['renew']> {
+    return this.#call('renew', params);
+  }
+
+  /** Sweep now: release allocations of dead, reused or expired owners, or all of one owner tag. */
+  cleanup(params: CleanupParams = {}): Promise<ResultByOp['cleanup']> {
+    return this.#call('cleanup', params);
   }
 
   /** Prometheus text exposition of the daemon's metrics. */

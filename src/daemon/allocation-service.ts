@@ -98,6 +98,7 @@ export function createAllocationService(deps: AllocationServiceDeps): Allocation
       command: params.command ?? described.command,
       createdAt: new Date(now).toISOString(),
       expiresAt: params.ttlMs !== undefined ? new Date(now + params.ttlMs).toISOString() : null,
+      ttlMs: params.ttlMs ?? null,
       listenCheck: params.listenCheck ?? true,
       healthUrl: params.healthUrl ?? null,
       health: newHealth(),

@@ -1,4 +1,4 @@
-import { createWriteStream, renameSync, statSync, type WriteStream } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import type { Allocation } from '../protocol/allocation.js';
 import type { Clock } from '../shared/clock.js';
 
@@ -54,52 +54,76 @@ export interface AuditFileOptions {
   keepFiles: number;
 }
 
-/** Append-only JSON lines with size rotation. Renaming an open file is safe: pending writes land in the renamed one. */
+/**
+ * Append-only JSON lines with size rotation. Lines written in one tick go out in one write at the
+ * end of it; rotation happens between writes, synchronously, so no line lands in the wrong file.
+ */
 export function createAuditFile(options: AuditFileOptions): { write(line: string): void; close(): Promise<void> } {
+  let fd: number | null = null;
   let size = 0;
-  try {
-    size = statSync(options.path).size;
-  } catch {
-    size = 0;
-  }
-  const open = (): WriteStream => {
-    const stream = createWriteStream(options.path, { flags: 'a', mode: 0o600 });
-    stream.on('error', () => undefined);
-    return stream;
+  let queued: string[] = [];
+  let scheduled = false;
+  let broken = false;
+
+  const open = (): void => {
+    fd = openSync(options.path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+    size = fstatSync(fd).size;
   };
-  let stream = open();
   const rotate = (): void => {
-    stream.end();
+    if (fd !== null) closeSync(fd);
+    fd = null;
     if (options.keepFiles === 0) {
-      stream = createWriteStream(options.path, { flags: 'w', mode: 0o600 });
-      stream.on('error', () => undefined);
-      size = 0;
-      return;
-    }
-    for (let n = options.keepFiles - 1; n >= 1; n--) {
-      try {
-        renameSync(`${options.path}.${n}`, `${options.path}.${n + 1}`);
-      } catch {
-        // That generation does not exist yet.
+      rmSync(options.path, { force: true });
+    } else {
+      for (let n = options.keepFiles - 1; n >= 1; n--) {
+        if (existsSync(`${options.path}.${n}`)) renameSync(`${options.path}.${n}`, `${options.path}.${n + 1}`);
       }
+      if (existsSync(options.path)) renameSync(options.path, `${options.path}.1`);
     }
+    open();
+  };
+  const flush = (): void => {
+    scheduled = false;
+    const lines = queued;
+    queued = [];
+    if (broken || lines.length === 0) return;
     try {
-      renameSync(options.path, `${options.path}.1`);
+      if (fd === null) open();
+      let chunk = '';
+      let chunkBytes = 0;
+      for (const line of lines) {
+        const bytes = Buffer.byteLength(line);
+        // A line that would push a non-empty file past max_bytes starts a new file.
+        if (size + chunkBytes > 0 && size + chunkBytes + bytes > options.maxBytes) {
+          if (chunk) writeSync(fd as number, chunk);
+          chunk = '';
+          chunkBytes = 0;
+          rotate();
+        }
+        chunk += line;
+        chunkBytes += bytes;
+      }
+      if (chunk) {
+        writeSync(fd as number, chunk);
+        size += chunkBytes;
+      }
     } catch {
-      // Nothing to rotate.
+      // An unwritable audit log must not take the daemon down; the bus still carries events.
+      broken = true;
     }
-    stream = open();
-    size = 0;
   };
   return {
     write(line: string) {
-      const bytes = Buffer.byteLength(line);
-      if (size > 0 && size + bytes > options.maxBytes) rotate();
-      stream.write(line);
-      size += bytes;
+      queued.push(line);
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
     },
-    close() {
-      return new Promise<void>((resolve) => stream.end(() => resolve()));
+    async close() {
+      flush();
+      if (fd !== null) closeSync(fd);
+      fd = null;
     },
   };
 }

@@ -10,6 +10,7 @@ import { createHealthMonitor, type HealthMonitor, type HealthSettings, type Time
 import type { HealthProbes } from '../health/probes.js';
 import { createReleaseHistory, type ReleaseHistory } from '../health/release-history.js';
 import { createAllocationService, type AllocationService } from './allocation-service.js';
+import { createLeaseService } from './lease-service.js';
 import { auditAllocation, createAuditTrail, type AuditTrail } from './audit.js';
 import { createHandler, type Handler } from './handler.js';
 import { createMetrics, type DaemonMetrics } from './metrics.js';
@@ -121,7 +122,7 @@ export function createDaemonCore(deps: CoreDeps): DaemonCore {
         metrics.releasesTotal.inc({ reason });
         history.add({ allocation, reason, failures, releasedAt: new Date(clock.now()).toISOString() }, clock.now());
         audit.record({ type: 'allocation.reclaimed', allocation: auditAllocation(allocation), reason, failures });
-        log.info({ port: allocation.port, service: allocation.service, pid: allocation.pid, reason, failures }, 'allocation reclaimed');
+        log.info({ port: allocation.port, service: allocation.service, ownerPid: allocation.pid, reason, failures }, 'allocation reclaimed');
       },
       transition(allocation, kind, reason, failures) {
         audit.record({
@@ -140,8 +141,27 @@ export function createDaemonCore(deps: CoreDeps): DaemonCore {
     },
   });
 
+  const leases = createLeaseService({
+    store,
+    processes: deps.processes,
+    probes: deps.healthProbes,
+    clock,
+    onSwept(allocation, reason) {
+      const releasedAt = new Date(clock.now()).toISOString();
+      history.add({ allocation, reason, failures: allocation.health.failures, releasedAt }, clock.now());
+      metrics.releasesTotal.inc({ reason });
+      if (reason === 'owner') {
+        audit.record({ type: 'allocation.released', allocation: auditAllocation(allocation), reason: 'cleanup_owner' });
+      } else {
+        metrics.staleCleaned.inc({ reason });
+        audit.record({ type: 'allocation.reclaimed', allocation: auditAllocation(allocation), reason, details: { by: 'cleanup' } });
+      }
+    },
+  });
+
   const handler = createHandler({
     allocations,
+    leases,
     store,
     info: deps.info,
     accepting: deps.accepting,

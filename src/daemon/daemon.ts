@@ -146,9 +146,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       try {
         await core.monitor.stop();
         await metricsServer?.close();
+        // Recorded before connections close, so `events --follow` subscribers see it too.
+        core.audit.record({ type: 'daemon.stopped', details: { pid: process.pid, reason } });
         await server.close(config.limits.shutdown_timeout_ms);
         await store.flush();
-        core.audit.record({ type: 'daemon.stopped', details: { pid: process.pid, reason } });
         await core.audit.close();
       } catch (error) {
         log.error({ err: error }, 'error while stopping');

@@ -44,7 +44,7 @@ describe('handler', () => {
     expect(await send({ id: 'a', op: 'explode', params: {} })).toMatchObject({
       id: 'a',
       ok: false,
-      error: { code: 'E_UNKNOWN_OP', message: 'Unknown op "explode"; known ops: hello, allocate, release, status, shutdown, events, metrics' },
+      error: { code: 'E_UNKNOWN_OP', message: 'Unknown op "explode"; known ops: hello, allocate, release, status, shutdown, events, metrics, transfer, renew, cleanup' },
     });
   });
 

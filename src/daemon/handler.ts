@@ -13,6 +13,7 @@ import type {
   StatusResult,
 } from '../protocol/results.js';
 import type { AuditTrail } from './audit.js';
+import type { LeaseService } from './lease-service.js';
 import { PROTOCOL_VERSION } from '../version.js';
 import type { AllocationService } from './allocation-service.js';
 import type { StateStore } from '../state/store.js';
@@ -37,6 +38,7 @@ export interface HandlerLog {
 
 export interface HandlerDeps {
   allocations: AllocationService;
+  leases: LeaseService;
   store: StateStore;
   health: { statistics(): HealthStatistics; recentReleases(): ReleasedRecord[] };
   audit: AuditTrail;
@@ -55,6 +57,8 @@ export interface Handler {
   handleLine(session: Session, line: string): Promise<Reply>;
   handle(session: Session, message: unknown): Promise<Reply>;
 }
+
+const MUTATING_OPS: ReadonlySet<Op> = new Set(['allocate', 'release', 'transfer', 'renew', 'cleanup']);
 
 function fail(id: RequestId | null, error: PortsError): Reply {
   return { id, ok: false, error: error.toWire() };
@@ -113,6 +117,12 @@ export function createHandler(deps: HandlerDeps): Handler {
         }
         return { events, following: follow } satisfies EventsResult;
       }
+      case 'transfer':
+        return deps.leases.transfer(request.params);
+      case 'renew':
+        return deps.leases.renew(request.params);
+      case 'cleanup':
+        return deps.leases.cleanup(request.params);
       case 'metrics':
         return { contentType: deps.metrics.contentType, text: await deps.metrics.text() } satisfies MetricsResult;
       case 'shutdown':
@@ -142,17 +152,17 @@ export function createHandler(deps: HandlerDeps): Handler {
     const parsed = requestSchemas[known].safeParse(message);
     if (!parsed.success) {
       const issues = formatIssues(parsed.error);
-      deps.onRequest?.(known, false, 0);
+      deps.onRequest?.(known, false, (performance.now() - started) / 1000);
       return fail(id, new PortsError('E_INVALID_REQUEST', `Invalid ${known} request: ${issues.join('; ')}`, { issues }));
     }
     const request = parsed.data as Request;
     // `shutdown` is the one op allowed before hello, so a CLI of any version can stop any daemon.
     if (!session.helloDone && request.op !== 'hello' && request.op !== 'shutdown') {
-      deps.onRequest?.(known, false, 0);
+      deps.onRequest?.(known, false, (performance.now() - started) / 1000);
       return fail(request.id, new PortsError('E_PROTOCOL', `Send hello first (got ${request.op})`));
     }
-    if (!deps.accepting() && (request.op === 'allocate' || request.op === 'release')) {
-      deps.onRequest?.(known, false, 0);
+    if (!deps.accepting() && MUTATING_OPS.has(request.op)) {
+      deps.onRequest?.(known, false, (performance.now() - started) / 1000);
       return fail(request.id, new PortsError('E_SHUTTING_DOWN', 'The daemon is shutting down; retry in a moment'));
     }
     try {

@@ -8,7 +8,7 @@ const policy = { maxFailures: 3, cleanup: true, startupGraceMs: 10_000 };
 function allocation(over: Partial<Allocation> = {}): Allocation {
   return {
     port: 3000, service: 'web', type: 'dev', pid: 100, pidStartTime: 5, owner: null, cwd: null, command: null,
-    createdAt: new Date(T0).toISOString(), expiresAt: null, listenCheck: true, healthUrl: null, health: newHealth(), ...over,
+    createdAt: new Date(T0).toISOString(), expiresAt: null, ttlMs: null, listenCheck: true, healthUrl: null, health: newHealth(), ...over,
   };
 }
 
@@ -39,7 +39,12 @@ describe('decide', () => {
 
   it('only reports at max_failures when cleanup is off', () => {
     const failing = allocation({ health: { failures: 2, status: 'unhealthy', reason: 'process_dead', lastCheckAt: null } });
-    expect(decide(failing, { ...ok, process: 'dead' }, T0 + 20_000, { ...policy, cleanup: false })).toMatchObject({ action: 'report', health: { failures: 3 } });
+    const reported = decide(failing, { ...ok, process: 'dead' }, T0 + 20_000, { ...policy, cleanup: false });
+    expect(reported).toMatchObject({ action: 'report', health: { failures: 3 }, changed: true });
+    // Further failing cycles keep the verdict without rewriting state.
+    expect(decide({ ...failing, health: reported.health }, { ...ok, process: 'dead' }, T0 + 30_000, { ...policy, cleanup: false })).toMatchObject({
+      action: 'report', health: { failures: 3 }, changed: false,
+    });
   });
 
   it('resets the count on a good check and reports the recovery', () => {

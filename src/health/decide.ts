@@ -1,4 +1,4 @@
-import type { Allocation, AllocationHealth } from '../protocol/allocation.js';
+import { isLoopbackUrl, type Allocation, type AllocationHealth } from '../protocol/allocation.js';
 
 /**
  * The HealthMonitor's verdicts, pure: what one cycle observed about an allocation in, the
@@ -54,7 +54,8 @@ export function checksFor(allocation: Allocation, now: number, graceMs: number):
     process: owned,
     // A reservation (no pid) lives until release, ttl or cleanup: no listen or HTTP check.
     listen: owned && allocation.listenCheck && pastGrace,
-    http: owned && allocation.healthUrl !== null && pastGrace,
+    // Only loopback URLs are ever requested (an older state file may hold another).
+    http: owned && allocation.healthUrl !== null && isLoopbackUrl(allocation.healthUrl) && pastGrace,
   };
 }
 
@@ -94,13 +95,15 @@ export function decide(allocation: Allocation, observation: Observation, now: nu
     };
   }
 
-  const failures = previous.failures + 1;
+  // When only reporting, the count stops at max_failures: the verdict is made, and the state
+  // file is not rewritten every cycle for an allocation that stays failing.
+  const failures = Math.min(previous.failures + 1, policy.maxFailures);
   const exhausted = failures >= policy.maxFailures;
   return {
     health: { failures, status: 'unhealthy', reason, lastCheckAt },
     action: exhausted ? (policy.cleanup ? 'release' : 'report') : 'keep',
     reason,
     transition: previous.failures === 0 ? 'unhealthy' : null,
-    changed: true,
+    changed: failures !== previous.failures || reason !== previous.reason || previous.status !== 'unhealthy',
   };
 }

@@ -19,7 +19,7 @@ const settings: HealthSettings = {
 function allocation(port: number, pid: number | null = 100): Allocation {
   return {
     port, service: `svc-${port}`, type: 'dev', pid, pidStartTime: pid === null ? null : 7, owner: null, cwd: null, command: null,
-    createdAt: new Date(T0).toISOString(), expiresAt: null, listenCheck: true, healthUrl: null, health: newHealth(),
+    createdAt: new Date(T0).toISOString(), expiresAt: null, ttlMs: null, listenCheck: true, healthUrl: null, health: newHealth(),
   };
 }
 
@@ -89,8 +89,8 @@ describe('HealthMonitor', () => {
     const { store, state, monitor } = await setup([allocation(3000)], { cleanup: false });
     state.dead.add(100);
     for (let i = 0; i < 5; i++) await monitor.runCycle();
-    expect(store.allocations.get(3000)?.health).toMatchObject({ failures: 5, reason: 'process_dead' });
-    expect(monitor.statistics()).toMatchObject({ failing_allocations: 1, failing_details: [{ port: 3000, failures: 5, reason: 'process_dead' }] });
+    expect(store.allocations.get(3000)?.health).toMatchObject({ failures: 3, reason: 'process_dead' });
+    expect(monitor.statistics()).toMatchObject({ failing_allocations: 1, failing_details: [{ port: 3000, failures: 3, reason: 'process_dead' }] });
   });
 
   it('runs on its interval, never overlapping, and keeps going after a failing cycle', async () => {

@@ -30,17 +30,31 @@ export function isLoopbackHost(hostname: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
+function parseHttpUrl(value: string): URL | null {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url : null;
+  } catch {
+    return null;
+  }
+}
+
+export function isLoopbackUrl(value: string): boolean {
+  const url = parseHttpUrl(value);
+  return url !== null && isLoopbackHost(url.hostname);
+}
+
+/** What a request may name: loopback only. */
 export const healthUrlSchema = z
   .string()
   .max(2048)
-  .refine((value) => {
-    try {
-      const url = new URL(value);
-      return (url.protocol === 'http:' || url.protocol === 'https:') && isLoopbackHost(url.hostname);
-    } catch {
-      return false;
-    }
-  }, 'an http:// or https:// URL on a loopback host (localhost, 127.x.x.x, [::1])');
+  .refine(isLoopbackUrl, 'an http:// or https:// URL on a loopback host (localhost, 127.x.x.x, [::1])');
+
+/** What a stored allocation may hold: any http(s) URL, so an older state file still loads (the monitor only checks loopback ones). */
+const storedHealthUrlSchema = z
+  .string()
+  .max(2048)
+  .refine((value) => parseHttpUrl(value) !== null, 'an http:// or https:// URL');
 
 export const healthSchema = z.strictObject({
   /** Consecutive failed checks (reset by a good one). */
@@ -65,9 +79,11 @@ export const allocationSchema = z.strictObject({
   command: z.string().max(4096).nullable(),
   createdAt: isoTimeSchema,
   expiresAt: isoTimeSchema.nullable(),
+  /** The lease length asked for (`--ttl`), which `renew` extends by again; null without a lease. */
+  ttlMs: z.number().int().min(1000).nullable().default(null),
   /** False for `--no-listen-check`: the allocation lives as long as its owner, listening or not. */
   listenCheck: z.boolean(),
-  healthUrl: healthUrlSchema.nullable(),
+  healthUrl: storedHealthUrlSchema.nullable(),
   health: healthSchema,
 });
 

@@ -74,6 +74,30 @@ export const eventsParamsSchema = z.strictObject({
 
 export const metricsParamsSchema = z.strictObject({});
 
+/** Hand an allocation to another process (`ports run`: from the wrapper to the command it started). */
+export const transferParamsSchema = z.strictObject({
+  port: portSchema,
+  /** The current owner: the transfer is refused unless it matches. */
+  fromPid: pidSchema,
+  toPid: pidSchema,
+  toPidStartTime: z.number().int().min(0).optional(),
+});
+
+/** Extend leases by their ttl (or a new one). */
+export const renewParamsSchema = z
+  .strictObject({
+    ports: z.array(portSchema).min(1).max(65535).optional(),
+    service: serviceSchema.optional(),
+    ttlMs: z.number().int().min(1000).max(366 * 24 * 3600 * 1000).optional(),
+  })
+  .refine((p) => p.ports !== undefined || p.service !== undefined, 'name ports or service');
+
+/** Sweep now: dead, reused or expired owners (or every allocation of one owner tag). */
+export const cleanupParamsSchema = z.strictObject({
+  owner: ownerSchema.optional(),
+  dryRun: z.boolean().optional(),
+});
+
 const envelope = <Op extends string, P extends z.ZodType>(op: Op, params: P) =>
   z.strictObject({ id: requestIdSchema, op: z.literal(op), params });
 
@@ -85,6 +109,9 @@ export const requestSchemas = {
   shutdown: envelope('shutdown', shutdownParamsSchema.default({})),
   events: envelope('events', eventsParamsSchema.default({})),
   metrics: envelope('metrics', metricsParamsSchema.default({})),
+  transfer: envelope('transfer', transferParamsSchema),
+  renew: envelope('renew', renewParamsSchema),
+  cleanup: envelope('cleanup', cleanupParamsSchema.default({})),
 } as const;
 
 export type Op = keyof typeof requestSchemas;
@@ -95,6 +122,9 @@ export type AllocateParams = z.infer<typeof allocateParamsSchema>;
 export type ReleaseParams = z.infer<typeof releaseParamsSchema>;
 export type StatusParams = z.infer<typeof statusParamsSchema>;
 export type EventsParams = z.infer<typeof eventsParamsSchema>;
+export type TransferParams = z.infer<typeof transferParamsSchema>;
+export type RenewParams = z.infer<typeof renewParamsSchema>;
+export type CleanupParams = z.infer<typeof cleanupParamsSchema>;
 export type RequestId = z.infer<typeof requestIdSchema>;
 
 export type Request = { [K in Op]: z.infer<(typeof requestSchemas)[K]> }[Op];

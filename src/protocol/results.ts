@@ -65,9 +65,33 @@ export interface ShutdownResult {
   stopping: true;
 }
 
+export interface TransferResult {
+  allocation: Allocation;
+}
+
+export interface RenewResult {
+  renewed: Allocation[];
+}
+
+export interface CleanupEntry {
+  allocation: Allocation;
+  /** process_dead, pid_reused, expired, or owner (every allocation of the named owner tag). */
+  reason: string;
+  /** What the sweep did: released, or would_release with dryRun. */
+  action: 'released' | 'would_release';
+}
+
+export interface CleanupResult {
+  entries: CleanupEntry[];
+  dryRun: boolean;
+}
+
 export type { AuditEvent, HealthStatistics, ReleasedRecord };
 
 export interface ResultByOp {
+  transfer: TransferResult;
+  renew: RenewResult;
+  cleanup: CleanupResult;
   events: EventsResult;
   metrics: MetricsResult;
   hello: HelloResult;

@@ -9,7 +9,7 @@ const clock = { now: () => Date.parse('2026-01-01T00:00:00Z'), monotonic: () => 
 function allocation(port: number, service: string | null = null): Allocation {
   return {
     port, service, type: 'dev', pid: null, pidStartTime: null, owner: null, cwd: null, command: null,
-    createdAt: '2026-01-01T00:00:00.000Z', expiresAt: null, listenCheck: true, healthUrl: null, health: newHealth(),
+    createdAt: '2026-01-01T00:00:00.000Z', expiresAt: null, ttlMs: null, listenCheck: true, healthUrl: null, health: newHealth(),
   };
 }
 

@@ -10,6 +10,7 @@ export interface ProcStat {
   state: string;
   ppid: number;
   pgrp: number;
+  session: number;
   /** Thread group id is the pid for a process; the stat file carries no tgid, see readTgid. */
   flags: number;
   /** Clock ticks since boot (field 22). */
@@ -30,10 +31,11 @@ export function parseProcStat(text: string): ProcStat | null {
   const state = fields[0];
   const ppid = Number(fields[1]);
   const pgrp = Number(fields[2]);
+  const session = Number(fields[3]);
   const flags = Number(fields[6]);
   const startTime = Number(fields[19]);
   if (!state || !Number.isFinite(pid) || !Number.isFinite(ppid) || !Number.isFinite(startTime)) return null;
-  return { pid, comm, state, ppid, pgrp, flags, startTime };
+  return { pid, comm, state, ppid, pgrp, session, flags, startTime };
 }
 
 export function isKernelThread(stat: ProcStat): boolean {

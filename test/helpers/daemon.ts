@@ -50,11 +50,10 @@ export async function clientFor(socketPath: string): Promise<PortsClient> {
 
 export function cliEnv(dir: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const paths = pathsIn(dir);
-  const env: NodeJS.ProcessEnv = { ...process.env, PORTS_SOCKET: paths.socketPath, PORTS_STATE_DIR: paths.stateDir, ...extra };
-  delete env['NO_COLOR'];
-  delete env['PORTS_CONFIG'];
-  env['XDG_CONFIG_HOME'] = join(dir, 'config');
-  return env;
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  // Nothing of the developer's own setup leaks in; `extra` may set these again.
+  for (const name of ['NO_COLOR', 'PORTS_CONFIG', 'PORTS_NO_AUTOSTART', 'PORTS_LOG_LEVEL', 'XDG_RUNTIME_DIR']) delete env[name];
+  return { ...env, PORTS_SOCKET: paths.socketPath, PORTS_STATE_DIR: paths.stateDir, XDG_CONFIG_HOME: join(dir, 'config'), ...extra };
 }
 
 /** The daemon as its own process (`ports daemon --foreground`), killed (SIGKILL) when the test ends. */

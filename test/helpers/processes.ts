@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { onTestFinished } from 'vitest';
 
@@ -45,8 +46,11 @@ export async function startSleeper(): Promise<ChildProcess> {
   return child;
 }
 
-let nextPort = 25100 + (process.pid % 50) * 10;
-/** A port for one test (outside configured ranges and the ephemeral range). */
-export function testPort(): number {
-  return nextPort++;
+/** A port nothing uses right now, from the kernel (listen on port 0), so busy machines don't collide. */
+export async function testPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }

@@ -4,6 +4,7 @@ import { parsePortRange } from '../../shared/port-range.js';
 import { parseDuration } from '../duration.js';
 import type { CliContext, CommonFlags } from '../context.js';
 import { parseIntFlag } from '../flags.js';
+import { ciOwner } from '../ci-owner.js';
 
 export interface AllocateFlags extends CommonFlags {
   type?: string;
@@ -31,7 +32,8 @@ export async function allocateRequest(service: string | undefined, flags: Alloca
   if (flags.pid === false) params.pid = null;
   else if (typeof flags.pid === 'string') params.pid = parseIntFlag('--pid', flags.pid, 2, 4_194_304);
   else params.pid = await ctx.callerPid();
-  if (flags.owner !== undefined) params.owner = flags.owner;
+  const owner = flags.owner ?? ciOwner(ctx.env);
+  if (owner !== null) params.owner = owner;
   if (flags.ttl !== undefined) {
     const ms = parseDuration(flags.ttl);
     if (ms === null || ms < 1000) throw new PortsError('E_USAGE', `--ttl: "${flags.ttl}" is not a duration of at least 1s (e.g. 30s, 10m, 2h)`);

@@ -36,8 +36,13 @@ export async function runEvents(flags: EventsFlags, ctx: CliContext): Promise<nu
       await client.close();
     }
   }
-  const { events } = await client.events({ follow: true, limit, onEvent: print });
+  // New events may arrive before the reply with the backlog: hold them until it is printed.
+  let held: AuditEvent[] | null = [];
+  const { events } = await client.events({ follow: true, limit, onEvent: (event) => (held ? held.push(event) : print(event)) });
+  const newest = events.at(-1)?.seq ?? 0;
   for (const event of events) print(event);
+  for (const event of held) if (event.seq > newest) print(event);
+  held = null;
   let interrupted = false;
   const stop = (): void => {
     interrupted = true;

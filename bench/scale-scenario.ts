@@ -1,0 +1,434 @@
+import { execFileSync } from 'node:child_process';
+import { readFile, stat } from 'node:fs/promises';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { PortsClient } from '../src/client/client.js';
+import { isPortsError } from '../src/errors.js';
+import { parseListenTable } from '../src/health/listen-table.js';
+import type { HealthStatistics } from '../src/protocol/results.js';
+import type { BenchDaemon } from './daemon-process.js';
+import { startHelper, type HelperProcess } from './helper-process.js';
+import { msSince, percentile, summarizeLatencies, type LatencySummary } from './stats.js';
+
+/**
+ * The HealthMonitor at scale, against a real daemon process started with `scaleDaemonConfig()`:
+ *
+ * 1. Live allocations: a helper process (bench/listener-child.ts) owns them and listens on each
+ *    port on 127.0.0.1 right after it is allocated (allocate first: the daemon bind-tests the
+ *    port), so every cycle runs the process check and the LISTEN-table check. When the helper's
+ *    open-files limit cannot be raised far enough, the allocations are made with
+ *    `listenCheck: false` instead and the report says so.
+ * 2. For each size (default 1,000 then 10,000; the daemon keeps the earlier ones): wait for the
+ *    first cycle that started after the last allocation (it also writes the health changes),
+ *    then collect the next N distinct cycles from `status().health.last_cycle` (a cheap status
+ *    filtered to a service that does not exist), and the daemon's CPU time over those cycles
+ *    from /proc/<pid>/stat (utime + stime).
+ * 3. At the largest size: full `status` latency on one connection, and the daemon's RSS.
+ * 4. Owner death: a second helper owns a few `listenCheck: false` allocations and is SIGKILLed;
+ *    the time until they are gone from `status` (polled every 20 ms) is compared with
+ *    check_interval × max_failures + 1 s.
+ */
+export interface ScaleSettings {
+  counts: number[];
+  cycles: number;
+  statusRequests: number;
+  checkIntervalMs: number;
+  maxFailures: number;
+  ownerDeathPorts: number;
+  ranges: Array<{ start: number; end: number }>;
+}
+
+export interface CycleSample {
+  startedAt: string;
+  durationMs: number;
+  checked: number;
+  healthy: number;
+  unhealthy: number;
+  released: number;
+}
+
+export interface ScaleLevel {
+  allocations: number;
+  fill: { added: number; ms: number; allocate: LatencySummary };
+  /** The first cycle that started after the last allocation (it writes the new health records). */
+  firstCycle: CycleSample;
+  cycles: CycleSample[];
+  cycleMedianMs: number;
+  cycleMaxMs: number;
+  /** Daemon CPU time (utime + stime) over the measured cycles; null when /proc cannot tell. */
+  cpu: { windowMs: number; cpuMs: number; percent: number; perCycleMs: number } | null;
+  /**
+   * What the cycle's LISTEN-table step costs at this size, measured in the bench process with the
+   * daemon's own parser: read /proc/net/tcp and tcp6 and parse them (median of 5); null off Linux.
+   */
+  listenTable: { ms: number; bytes: number; listening: number } | null;
+  /** Daemon VmRSS right after the measured cycles, MiB. */
+  rssMb: number | null;
+  /** Anything that makes the level's figures doubtful (unhealthy allocations, reclaims…). */
+  problems: string[];
+}
+
+export interface ScaleResult {
+  settings: ScaleSettings;
+  ownerPid: number;
+  /** 'listening': every allocation's port was listened on; otherwise why the listen check was off. */
+  listenMode: 'listening' | 'listenCheck:false';
+  listenNote: string;
+  helperFdLimit: number | null;
+  levels: ScaleLevel[];
+  /** Round trips as the client sees them; `clientParseMs` is the client's JSON.parse of one reply (best of 5). */
+  status: { allocations: number; latency: LatencySummary; replyBytes: number; clientParseMs: number };
+  /** state.json at the largest size: every durable write (allocate, release, health change) rewrites it whole. */
+  stateFileBytes: number | null;
+  /** 1/5/15-minute load average when the scale run began (other work on the host skews the cycles). */
+  loadAverage: number[];
+  /** Daemon VmRSS before the first allocation, MiB. */
+  rssAtStartMb: number | null;
+  memory: { allocations: number; rssMb: number; peakRssMb: number } | null;
+  /** Where the daemon's memory is, from its own metrics (prom-client defaults), in MiB; null when absent. */
+  heap: { usedMb: number; totalMb: number; externalMb: number | null } | null;
+  ownerDeath: { ports: number; releaseMs: number; targetMs: number; reasons: string[] };
+}
+
+export function scaleDaemonConfig(settings: Pick<ScaleSettings, 'checkIntervalMs' | 'maxFailures'>): Record<string, unknown> {
+  return {
+    health_monitoring: { check_interval_ms: settings.checkIntervalMs, max_failures: settings.maxFailures, startup_grace_ms: 0 },
+  };
+}
+
+const CONCURRENCY = 64;
+const CONNECTIONS = 4;
+/** A service no allocation has: `status` then returns the statistics without the allocation list. */
+const PROBE_SERVICE = 'pkb-no-such-service';
+const DEATH_OWNER = 'pkb-owner-death';
+const DEATH_POLL_MS = 20;
+const MAX_LISTEN_FAILURES = 100;
+/** Sockets the helper needs besides the listening ones (IPC, stdio, libuv). */
+const FD_HEADROOM = 200;
+
+const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+function clockTicksPerSecond(): number {
+  try {
+    const value = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+    return Number.isInteger(value) && value > 0 ? value : 100;
+  } catch {
+    return 100;
+  }
+}
+
+function median(values: readonly number[]): number {
+  return percentile(Float64Array.from(values).sort(), 50);
+}
+
+interface FillState {
+  allocated: number[];
+  rangeIndex: number;
+  serial: number;
+  listenFailures: number;
+}
+
+/** One allocation from the current range (moving on when it is full), then listened on when asked. */
+async function allocateOne(
+  client: PortsClient,
+  options: { helper: HelperProcess; listen: boolean; ranges: ScaleSettings['ranges']; state: FillState; samples: number[]; owner?: string },
+): Promise<number> {
+  const { state, ranges } = options;
+  for (;;) {
+    const index = state.rangeIndex;
+    const range = ranges[index];
+    if (range === undefined) throw new Error(`The bench's port ranges are full after ${state.allocated.length} allocations`);
+    const started = process.hrtime.bigint();
+    let port: number;
+    try {
+      const result = await client.allocate({
+        pid: options.helper.pid,
+        range,
+        listenCheck: options.listen,
+        service: `pkb-scale-${++state.serial}`,
+        ...(options.owner !== undefined ? { owner: options.owner } : {}),
+      });
+      port = result.allocation.port;
+    } catch (error) {
+      if (isPortsError(error) && error.code === 'E_NO_FREE_PORT') {
+        if (state.rangeIndex === index) state.rangeIndex++;
+        continue;
+      }
+      throw error;
+    }
+    options.samples.push(msSince(started));
+    if (!options.listen) return port;
+    const problem = await options.helper.listen(port);
+    if (problem === null) return port;
+    // Someone else took it between the daemon's bind test and our listen: give it back.
+    await client.release({ ports: [port] });
+    if (++state.listenFailures > MAX_LISTEN_FAILURES) throw new Error(`Could not listen on ${state.listenFailures} allocated ports (last: ${port}, ${problem})`);
+  }
+}
+
+async function fill(
+  clients: readonly PortsClient[],
+  target: number,
+  options: { helper: HelperProcess; listen: boolean; ranges: ScaleSettings['ranges']; state: FillState },
+): Promise<ScaleLevel['fill']> {
+  const before = options.state.allocated.length;
+  const samples: number[] = [];
+  let inFlight = 0;
+  let failed = false;
+  const started = performance.now();
+  const worker = async (client: PortsClient): Promise<void> => {
+    while (!failed && options.state.allocated.length + inFlight < target) {
+      inFlight++;
+      try {
+        options.state.allocated.push(await allocateOne(client, { ...options, samples }));
+      } catch (error) {
+        failed = true;
+        throw error;
+      } finally {
+        inFlight--;
+      }
+    }
+  };
+  const outcomes = await Promise.allSettled(Array.from({ length: CONCURRENCY }, (_, i) => worker(clients[i % clients.length] as PortsClient)));
+  const rejected = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+  if (rejected) throw new Error(`Filling to ${target} allocations failed: ${(rejected.reason as Error).message}`, { cause: rejected.reason });
+  return { added: options.state.allocated.length - before, ms: performance.now() - started, allocate: summarizeLatencies(samples) };
+}
+
+function toSample(cycle: NonNullable<HealthStatistics['last_cycle']>): CycleSample {
+  return {
+    startedAt: cycle.started_at,
+    durationMs: cycle.duration_ms,
+    checked: cycle.checked,
+    healthy: cycle.healthy,
+    unhealthy: cycle.unhealthy,
+    released: cycle.released,
+  };
+}
+
+/**
+ * The next `count` distinct cycles that started at or after `afterWallMs` (daemon and bench share
+ * the host clock). Polls a cheap status several times per interval, so no cycle is missed.
+ */
+async function collectCycles(client: PortsClient, count: number, afterWallMs: number, intervalMs: number): Promise<CycleSample[]> {
+  // A cycle's report stays visible for a whole interval: four polls per interval see every one.
+  const pollMs = Math.max(50, Math.min(250, Math.floor(intervalMs / 4)));
+  const deadline = performance.now() + (count + 2) * intervalMs * 3 + 10_000;
+  const seen = new Set<string>();
+  const out: CycleSample[] = [];
+  while (out.length < count) {
+    if (performance.now() > deadline) throw new Error(`Only ${out.length} of ${count} health cycles were seen in time: is the HealthMonitor running?`);
+    const { health } = await client.status({ service: PROBE_SERVICE });
+    const cycle = health.last_cycle;
+    if (cycle && !seen.has(cycle.started_at) && Date.parse(cycle.started_at) >= afterWallMs) {
+      seen.add(cycle.started_at);
+      out.push(toSample(cycle));
+    }
+    if (out.length < count) await pause(pollMs);
+  }
+  return out;
+}
+
+async function measureListenTable(): Promise<ScaleLevel['listenTable']> {
+  const samples: number[] = [];
+  let bytes = 0;
+  let listening = 0;
+  for (let i = 0; i < 5; i++) {
+    const started = process.hrtime.bigint();
+    const texts = await Promise.all(['/proc/net/tcp', '/proc/net/tcp6'].map((file) => readFile(file, 'utf8').catch(() => null)));
+    if (texts.every((text) => text === null)) return null;
+    const entries = texts.flatMap((text) => (text === null ? [] : parseListenTable(text)));
+    const ports = new Set(entries.map((entry) => entry.port));
+    samples.push(msSince(started));
+    bytes = texts.reduce((sum, text) => sum + (text?.length ?? 0), 0);
+    listening = ports.size;
+  }
+  return { ms: median(samples), bytes, listening };
+}
+
+/** A few gauges from the daemon's Prometheus text (prom-client default metrics, `ports_` prefix). */
+async function readHeap(client: PortsClient): Promise<ScaleResult['heap']> {
+  const { text } = await client.metrics();
+  const gauge = (name: string): number | null => {
+    const match = new RegExp(`^(?:ports_)?${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
+    const value = match?.[1] !== undefined ? Number(match[1]) : Number.NaN;
+    return Number.isFinite(value) ? value / 1024 / 1024 : null;
+  };
+  const usedMb = gauge('nodejs_heap_size_used_bytes');
+  const totalMb = gauge('nodejs_heap_size_total_bytes');
+  if (usedMb === null || totalMb === null) return null;
+  return { usedMb, totalMb, externalMb: gauge('nodejs_external_memory_bytes') };
+}
+
+async function measureLevel(
+  client: PortsClient,
+  daemon: BenchDaemon,
+  allocations: number,
+  fillResult: ScaleLevel['fill'],
+  settings: ScaleSettings,
+  ticksPerSecond: number,
+): Promise<ScaleLevel> {
+  const filledAt = Date.now();
+  const [firstCycle] = await collectCycles(client, 1, filledAt, settings.checkIntervalMs);
+  if (firstCycle === undefined) throw new Error('no health cycle after the allocations');
+
+  const ticks0 = await daemon.readCpuTicks();
+  const t0 = performance.now();
+  const cycles = await collectCycles(client, settings.cycles, Date.parse(firstCycle.startedAt) + 1, settings.checkIntervalMs);
+  const ticks1 = await daemon.readCpuTicks();
+  const windowMs = performance.now() - t0;
+
+  const cpu =
+    ticks0 !== null && ticks1 !== null
+      ? (() => {
+          const cpuMs = ((ticks1 - ticks0) * 1000) / ticksPerSecond;
+          return { windowMs, cpuMs, percent: (cpuMs / windowMs) * 100, perCycleMs: cpuMs / cycles.length };
+        })()
+      : null;
+
+  const problems: string[] = [];
+  for (const cycle of [firstCycle, ...cycles]) {
+    if (cycle.checked < allocations) problems.push(`cycle ${cycle.startedAt} checked ${cycle.checked} < ${allocations} allocations`);
+    if (cycle.unhealthy > 0 || cycle.released > 0) problems.push(`cycle ${cycle.startedAt}: ${cycle.unhealthy} unhealthy, ${cycle.released} released`);
+  }
+  const durations = cycles.map((cycle) => cycle.durationMs);
+  const listenTable = await measureListenTable();
+  const memory = await daemon.readMemory();
+  return {
+    allocations,
+    fill: fillResult,
+    firstCycle,
+    cycles,
+    cycleMedianMs: median(durations),
+    cycleMaxMs: Math.max(...durations),
+    cpu,
+    listenTable,
+    rssMb: memory?.rssMb ?? null,
+    problems,
+  };
+}
+
+async function measureStatus(client: PortsClient, requests: number): Promise<ScaleResult['status']> {
+  const samples: number[] = [];
+  let reply = '';
+  let allocations = 0;
+  for (let i = 0; i < requests; i++) {
+    const started = process.hrtime.bigint();
+    const result = await client.status();
+    samples.push(msSince(started));
+    if (i === 0) {
+      reply = JSON.stringify(result);
+      allocations = result.allocations.length;
+    }
+  }
+  const parses: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const started = process.hrtime.bigint();
+    JSON.parse(reply);
+    parses.push(msSince(started));
+  }
+  return { latency: summarizeLatencies(samples), replyBytes: Buffer.byteLength(reply), allocations, clientParseMs: Math.min(...parses) };
+}
+
+async function measureOwnerDeath(
+  client: PortsClient,
+  settings: ScaleSettings,
+  state: FillState,
+): Promise<ScaleResult['ownerDeath']> {
+  const targetMs = settings.checkIntervalMs * settings.maxFailures + 1000;
+  const owner = await startHelper();
+  try {
+    const ports: number[] = [];
+    const samples: number[] = [];
+    for (let i = 0; i < settings.ownerDeathPorts; i++) {
+      ports.push(await allocateOne(client, { helper: owner, listen: false, ranges: settings.ranges, state, samples, owner: DEATH_OWNER }));
+    }
+    const held = await client.status({ owner: DEATH_OWNER });
+    if (held.allocations.length !== ports.length) throw new Error(`owner-death: ${held.allocations.length} of ${ports.length} allocations visible before the kill`);
+
+    const killedAt = await owner.kill();
+    const deadline = killedAt + targetMs * 2 + 5000;
+    let releaseMs = Number.POSITIVE_INFINITY;
+    for (;;) {
+      const { allocations } = await client.status({ owner: DEATH_OWNER });
+      const now = performance.now();
+      if (allocations.length === 0) {
+        releaseMs = now - killedAt;
+        break;
+      }
+      if (now > deadline) break;
+      await pause(DEATH_POLL_MS);
+    }
+    // The allocations leave memory (and `status`) before the release is durable; the history
+    // records them once it is, so give it a moment.
+    let reasons: string[] = [];
+    for (let i = 0; i < 50 && reasons.length === 0 && Number.isFinite(releaseMs); i++) {
+      const { recentReleases } = await client.status({ service: PROBE_SERVICE });
+      reasons = [...new Set(recentReleases.filter((record) => ports.includes(record.allocation.port)).map((record) => String(record.reason)))];
+      if (reasons.length === 0) await pause(DEATH_POLL_MS);
+    }
+    return { ports: ports.length, releaseMs, targetMs, reasons };
+  } finally {
+    await owner.stop().catch(() => undefined);
+  }
+}
+
+export async function runScaleScenario(
+  daemon: BenchDaemon,
+  settings: ScaleSettings,
+  progress: (text: string) => void,
+): Promise<ScaleResult> {
+  const largest = Math.max(...settings.counts);
+  const loadAverage = loadavg();
+  const helper = await startHelper({ fdLimit: largest + FD_HEADROOM });
+  const clients: PortsClient[] = [];
+  try {
+    const listen = helper.fdLimit !== null && helper.fdLimit >= largest + FD_HEADROOM;
+    const listenNote = listen
+      ? `every port listened on by helper pid ${helper.pid} (open-files limit ${helper.fdLimit})`
+      : `helper pid ${helper.pid} has an open-files limit of ${helper.fdLimit ?? 'unknown'} < ${largest + FD_HEADROOM} even after \`ulimit -n\`: ` +
+        'allocations made with listenCheck:false, so the cycles below skip the LISTEN-table check';
+    for (let i = 0; i < CONNECTIONS; i++) clients.push(await daemon.connect());
+    const client = clients[0] as PortsClient;
+    const rssAtStartMb = (await daemon.readMemory())?.rssMb ?? null;
+    const ticksPerSecond = clockTicksPerSecond();
+    const state: FillState = { allocated: [], rangeIndex: 0, serial: 0, listenFailures: 0 };
+
+    const levels: ScaleLevel[] = [];
+    for (const count of [...settings.counts].sort((a, b) => a - b)) {
+      progress(`scale: allocating up to ${count} live allocations${listen ? ' and listening on each' : ' (listenCheck:false)'}…`);
+      const filled = await fill(clients, count, { helper, listen, ranges: settings.ranges, state });
+      progress(`scale: ${count} allocations in ${(filled.ms / 1000).toFixed(1)} s; watching ${settings.cycles} health cycles…`);
+      levels.push(await measureLevel(client, daemon, state.allocated.length, filled, settings, ticksPerSecond));
+    }
+
+    progress(`scale: ${settings.statusRequests} status requests over ${state.allocated.length} allocations…`);
+    const status = await measureStatus(client, settings.statusRequests);
+    const memory = await daemon.readMemory();
+    const heap = await readHeap(client).catch(() => null);
+    const stateFileBytes = await stat(join(daemon.stateDir, 'state.json')).then((s) => s.size, () => null);
+
+    progress(`scale: owner death (SIGKILL) with ${state.allocated.length} allocations held, until release…`);
+    const ownerDeath = await measureOwnerDeath(client, settings, state);
+
+    return {
+      settings,
+      ownerPid: helper.pid,
+      listenMode: listen ? 'listening' : 'listenCheck:false',
+      listenNote,
+      helperFdLimit: helper.fdLimit,
+      levels,
+      status,
+      memory: memory && { allocations: state.allocated.length, ...memory },
+      heap,
+      stateFileBytes,
+      loadAverage,
+      rssAtStartMb,
+      ownerDeath,
+    };
+  } finally {
+    await Promise.all(clients.map((c) => c.close().catch(() => c.destroy())));
+    await helper.stop().catch(() => undefined);
+  }
+}

@@ -1,0 +1,130 @@
+import { PortsError } from '../../errors.js';
+import type { CleanupEntry } from '../../protocol/results.js';
+import { belongsTo, listenersOn, type Listener } from '../../system/listeners.js';
+import { procInspector } from '../../system/process-info.js';
+import { parseDuration } from '../duration.js';
+import type { CliContext, CommonFlags } from '../context.js';
+
+/**
+ * `ports cleanup`: sweep now (dead, reused or expired owners; or every allocation of --owner),
+ * optionally stopping what still listens on those ports (--kill: SIGTERM, then SIGKILL after
+ * --timeout). Only the allocation's owner or its descendants (same process group or session)
+ * are stopped, unless --force. Ports are matched exactly from the LISTEN tables.
+ */
+export interface CleanupFlags extends CommonFlags {
+  owner?: string;
+  dryRun?: boolean;
+  kill?: boolean;
+  timeout?: string;
+  force?: boolean;
+}
+
+interface KillReport {
+  pid: number;
+  command: string | null;
+  signal: 'SIGTERM' | 'SIGKILL' | null;
+  skipped?: string;
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function isGone(pid: number): Promise<boolean> {
+  const process = await procInspector.inspect(pid);
+  return process === null || process.zombie;
+}
+
+async function stopListeners(entry: CleanupEntry, listeners: Listener[], flags: CleanupFlags, timeoutMs: number): Promise<KillReport[]> {
+  const reports: KillReport[] = [];
+  for (const listener of listeners) {
+    if (listener.pid === null) {
+      reports.push({ pid: 0, command: null, signal: null, skipped: 'listener of another user (not inspectable)' });
+      continue;
+    }
+    if (listener.pid === process.pid) continue;
+    const owner = entry.allocation.pid;
+    const ours = owner !== null && (await belongsTo(listener.pid, owner));
+    if (!ours && !flags.force) {
+      reports.push({ pid: listener.pid, command: listener.command, signal: null, skipped: owner === null ? 'reservation without an owner process (use --force)' : `not pid ${owner} or its descendant (use --force)` });
+      continue;
+    }
+    if (flags.dryRun) {
+      reports.push({ pid: listener.pid, command: listener.command, signal: null, skipped: 'dry run' });
+      continue;
+    }
+    reports.push({ pid: listener.pid, command: listener.command, signal: 'SIGTERM' });
+  }
+  const targets = reports.filter((report) => report.signal === 'SIGTERM');
+  for (const target of targets) {
+    try {
+      process.kill(target.pid, 'SIGTERM');
+    } catch {
+      // Already gone.
+    }
+  }
+  const deadline = Date.now() + timeoutMs;
+  for (const target of targets) {
+    while (!(await isGone(target.pid)) && Date.now() < deadline) await pause(50);
+    if (!(await isGone(target.pid))) {
+      try {
+        process.kill(target.pid, 'SIGKILL');
+        target.signal = 'SIGKILL';
+      } catch {
+        // Gone in between.
+      }
+    }
+  }
+  return reports;
+}
+
+function describeReason(entry: CleanupEntry): string {
+  switch (entry.reason) {
+    case 'process_dead':
+      return `owner pid ${entry.allocation.pid} is dead`;
+    case 'pid_reused':
+      return `owner pid ${entry.allocation.pid} was reused by another process`;
+    case 'expired':
+      return 'lease expired';
+    default:
+      return `owner ${entry.allocation.owner}`;
+  }
+}
+
+export async function runCleanup(flags: CleanupFlags, ctx: CliContext): Promise<number> {
+  let timeoutMs = 10_000;
+  if (flags.timeout !== undefined) {
+    const parsed = parseDuration(flags.timeout);
+    if (parsed === null) throw new PortsError('E_USAGE', `--timeout: "${flags.timeout}" is not a duration (e.g. 10, 10s, 500ms)`);
+    timeoutMs = parsed;
+  }
+  if ((flags.timeout !== undefined || flags.force) && !flags.kill) throw new PortsError('E_USAGE', '--timeout and --force go with --kill');
+  const client = await ctx.connect();
+  try {
+    const owner = flags.owner !== undefined ? { owner: flags.owner } : {};
+    const planned = await client.cleanup({ ...owner, dryRun: true });
+    const kills = new Map<number, KillReport[]>();
+    if (flags.kill && planned.entries.length > 0) {
+      const listeners = await listenersOn(planned.entries.map((entry) => entry.allocation.port));
+      for (const entry of planned.entries) {
+        kills.set(entry.allocation.port, await stopListeners(entry, listeners.get(entry.allocation.port) ?? [], flags, timeoutMs));
+      }
+    }
+    const done = flags.dryRun ? planned : await client.cleanup(owner);
+    const rows = done.entries.map((entry) => ({ ...entry, kills: kills.get(entry.allocation.port) ?? [] }));
+    if (flags.json) {
+      ctx.out.json({ dryRun: flags.dryRun === true, entries: rows });
+      return 0;
+    }
+    for (const row of rows) {
+      const what = `${row.allocation.port}${row.allocation.service ? ` (${row.allocation.service})` : ''}`;
+      ctx.out.message(`${flags.dryRun ? 'would release' : 'released'} ${what}: ${describeReason(row)}`);
+      for (const kill of row.kills) {
+        const who = `pid ${kill.pid}${kill.command ? ` (${kill.command.slice(0, 80)})` : ''}`;
+        ctx.out.message(kill.signal ? `  stopped ${who} with ${kill.signal}` : `  left ${who} running: ${kill.skipped}`);
+      }
+    }
+    if (rows.length === 0) ctx.out.message('nothing to clean up');
+    return 0;
+  } finally {
+    await client.close();
+  }
+}

@@ -1,0 +1,126 @@
+import { spawn } from 'node:child_process';
+import { basename } from 'node:path';
+import { constants } from 'node:os';
+import { PortsError } from '../../errors.js';
+import { readProcStat } from '../../system/proc-stat.js';
+import type { CliContext } from '../context.js';
+import { allocateRequest, type AllocateFlags } from './allocate.js';
+
+/**
+ * `ports run -- CMD ARGS...`: allocate, run CMD (no shell) with PORT, HOST and PORTS_SERVICE in
+ * its environment and `{port}` in ARGS replaced, in its own process group (when not on a
+ * terminal); forward SIGINT, SIGTERM and SIGHUP to it; pass its exit code through; release when
+ * it exits.
+ *
+ * The allocation is handed to the command's pid as soon as it runs, so its lifetime follows the
+ * command, not this wrapper: if the wrapper is SIGKILLed, the HealthMonitor reclaims the port
+ * once the command is gone too.
+ */
+export interface RunFlags extends Omit<AllocateFlags, 'pid'> {
+  service?: string;
+  envName?: string;
+}
+
+const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/** A service name from the folder name when none is given, so a re-run gets its sticky port. */
+export function defaultService(cwd: string): string | undefined {
+  const name = basename(cwd).replace(/[^A-Za-z0-9._:@/+-]/g, '-').replace(/^[^A-Za-z0-9]+/, '');
+  return name.length > 0 ? name.slice(0, 128) : undefined;
+}
+
+export function substitutePort(args: readonly string[], port: number): string[] {
+  return args.map((arg) => arg.split('{port}').join(String(port)));
+}
+
+export async function runRun(command: string[], flags: RunFlags, ctx: CliContext): Promise<number> {
+  const [file, ...rawArgs] = command;
+  if (file === undefined) throw new PortsError('E_USAGE', 'Name the command to run after --, e.g. ports run -- npm run dev');
+  if (flags.envName !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(flags.envName)) {
+    throw new PortsError('E_USAGE', `--env-name: "${flags.envName}" is not an environment variable name`);
+  }
+  const service = flags.service ?? defaultService(process.cwd());
+  const request = await allocateRequest(service, { ...flags, pid: String(process.pid) }, ctx);
+
+  const client = await ctx.connect();
+  let port: number;
+  try {
+    ({ allocation: { port } } = await client.allocate(request));
+  } finally {
+    await client.close();
+  }
+
+  const env: NodeJS.ProcessEnv = { ...ctx.env, PORT: String(port), HOST: '127.0.0.1' };
+  if (service !== undefined) env['PORTS_SERVICE'] = service;
+  if (flags.envName !== undefined) env[flags.envName] = String(port);
+
+  // Its own process group, so signals reach the whole tree (npm → sh → node). Not on a terminal:
+  // a background group reading the TTY would be stopped (SIGTTIN), and dev servers read it.
+  const ownGroup = process.stdin.isTTY !== true;
+  const child = spawn(file, substitutePort(rawArgs, port), { stdio: 'inherit', env, detached: ownGroup });
+  const spawned = await new Promise<boolean>((resolve) => {
+    child.once('spawn', () => resolve(true));
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      ctx.out.message(`ports run: cannot run ${file}: ${error.code === 'ENOENT' ? 'command not found' : error.message}`);
+      resolve(false);
+    });
+  });
+
+  const release = async (pid: number): Promise<void> => {
+    try {
+      const releaser = await ctx.connect();
+      try {
+        await releaser.release({ ports: [port], pid });
+      } finally {
+        await releaser.close();
+      }
+    } catch (error) {
+      ctx.out.message(`ports run: could not release port ${port} (${(error as Error).message}); the daemon reclaims it once the command is gone`);
+    }
+  };
+
+  if (!spawned || child.pid === undefined) {
+    await release(process.pid);
+    return 127;
+  }
+  const childPid = child.pid;
+
+  const forward = (signal: NodeJS.Signals) => () => {
+    // On a terminal the command shares our group and already got the terminal's SIGINT.
+    if (!ownGroup && signal === 'SIGINT') return;
+    try {
+      process.kill(ownGroup ? -childPid : childPid, signal);
+    } catch {
+      // Already gone.
+    }
+  };
+  const handlers = FORWARDED.map((signal) => [signal, forward(signal)] as const);
+  for (const [signal, handler] of handlers) process.on(signal, handler);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+
+  // Hand the port to the command, so it outlives a wrapper killed with SIGKILL only as long as the command does.
+  let owner = process.pid;
+  try {
+    const stat = await readProcStat(childPid);
+    const mover = await ctx.connect();
+    try {
+      await mover.transfer({ port, fromPid: process.pid, toPid: childPid, ...(stat ? { toPidStartTime: stat.startTime } : {}) });
+      owner = childPid;
+    } finally {
+      await mover.close();
+    }
+  } catch (error) {
+    // The command may already have exited; the port is released below either way.
+    if (child.exitCode === null && child.signalCode === null) {
+      ctx.out.message(`ports run: note: port ${port} stays owned by this wrapper (${(error as Error).message})`);
+    }
+  }
+
+  const result = await exited;
+  for (const [signal, handler] of handlers) process.off(signal, handler);
+  await release(owner);
+  if (result.signal) return 128 + (constants.signals[result.signal] ?? 0);
+  return result.code ?? 1;
+}

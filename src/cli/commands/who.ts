@@ -1,0 +1,38 @@
+import { formatAge } from '../duration.js';
+import { listenersOn } from '../../system/listeners.js';
+import type { CliContext, CommonFlags } from '../context.js';
+import { parseIntFlag } from '../flags.js';
+
+/** `ports who PORT`: the allocation holding it and the processes listening on it (from /proc). */
+export async function runWho(portText: string, flags: CommonFlags, ctx: CliContext): Promise<number> {
+  const port = parseIntFlag('PORT', portText, 1, 65535);
+  const client = await ctx.connect();
+  let allocation;
+  try {
+    allocation = (await client.status()).allocations.find((a) => a.port === port) ?? null;
+  } finally {
+    await client.close();
+  }
+  const listeners = (await listenersOn([port])).get(port) ?? [];
+  if (flags.json) {
+    ctx.out.json({ port, allocation, listeners: listeners.map(({ pid, command }) => ({ pid, command })) });
+    return 0;
+  }
+  ctx.out.result(`port ${port}`);
+  if (allocation) {
+    const owner = allocation.pid === null ? 'a reservation' : `pid ${allocation.pid}`;
+    const tag = allocation.owner ? `, owner ${allocation.owner}` : '';
+    const health = allocation.health.status ?? 'not checked yet';
+    ctx.out.result(
+      `  allocated: ${allocation.service ?? '(no service)'} to ${owner}${tag}, age ${formatAge(Date.now() - Date.parse(allocation.createdAt))}, ` +
+        `health ${health} (${allocation.health.failures} failures)`,
+    );
+  } else {
+    ctx.out.result('  allocated: no');
+  }
+  if (listeners.length === 0) ctx.out.result('  listening: nothing');
+  for (const listener of listeners) {
+    ctx.out.result(`  listening: ${listener.pid === null ? 'a process of another user' : `pid ${listener.pid}`}${listener.command ? ` ${listener.command}` : ''}`);
+  }
+  return 0;
+}

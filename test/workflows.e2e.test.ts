@@ -1,0 +1,213 @@
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { BIN, cliEnv, pathsIn, waitFor, waitForExit } from './helpers/daemon.js';
+import { SERVER_FIXTURE, startServer } from './helpers/processes.js';
+import { runCli } from './helpers/run-cli.js';
+import { useTempDir } from './helpers/temp-dir.js';
+import { processExists } from '../src/system/proc-stat.js';
+
+/** A CLI home whose daemon (autostarted) checks health fast; stopped when the test ends. */
+function fastHome() {
+  const dir = useTempDir();
+  const config = join(dir, 'config.json');
+  writeFileSync(config, JSON.stringify({ health_monitoring: { check_interval_ms: 200, max_failures: 2, startup_grace_ms: 1500 } }));
+  const env = cliEnv(dir, { PORTS_CONFIG: config });
+  delete env['CI'];
+  delete env['GITHUB_RUN_ID'];
+  onTestFinished(async () => {
+    let pid = 0;
+    try {
+      pid = (JSON.parse(readFileSync(`${pathsIn(dir).stateDir}/daemon.pid`, 'utf8')) as { pid: number }).pid;
+    } catch {
+      return;
+    }
+    await runCli(['daemon', 'stop'], env);
+    await waitForExit(pid);
+  });
+  const run = (...args: string[]) => runCli(args, env);
+  const status = async () => JSON.parse((await run('status', '--json')).stdout) as { allocations: Array<{ port: number; service: string; pid: number | null; owner: string | null }> };
+  return { dir, env, run, status };
+}
+
+/** `ports run` as a background process with its output collected. */
+function startRun(env: NodeJS.ProcessEnv, args: string[]) {
+  const child = spawn(process.execPath, [BIN, 'run', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  onTestFinished(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  return { child, exited, output: () => stdout };
+}
+
+/** A listener of this test process on the first free port of `ports`. */
+async function listenUnrelated(...ports: number[]) {
+  for (const port of ports) {
+    const server = createServer();
+    const ok = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (!ok) continue;
+    onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    return server;
+  }
+  throw new Error(`none of ${ports.join(', ')} is free`);
+}
+
+describe('ports run', () => {
+  it('runs the command with PORT, keeps the allocation while it runs, releases after, passes the exit code', async () => {
+    const { env, status } = fastHome();
+    const wrapped = startRun(env, ['--service', 'web', '--', process.execPath, SERVER_FIXTURE, '{port}', '--delay', '0']);
+    await waitFor(() => wrapped.output().includes('listening'), 'the server to listen');
+    const during = await status();
+    expect(during.allocations).toHaveLength(1);
+    const [allocation] = during.allocations;
+    expect(allocation).toMatchObject({ service: 'web', port: 3000 });
+    // Owned by the command, not the wrapper.
+    expect(allocation?.pid).not.toBe(wrapped.child.pid);
+
+    const exitCode = runCli(['run', '--service', 'quitter', '--', process.execPath, '-e', 'process.exit(process.env.PORT ? 42 : 1)'], env);
+    expect((await exitCode).code).toBe(42);
+
+    wrapped.child.kill('SIGINT');
+    expect(await wrapped.exited).toBe(130);
+    expect((await status()).allocations).toEqual([]);
+  });
+
+  it('still gives the port back when the wrapper is SIGKILLed: it follows the command', async () => {
+    const { env, status } = fastHome();
+    const wrapped = startRun(env, ['--service', 'orphan', '--', process.execPath, SERVER_FIXTURE, '{port}', '--delay', '0']);
+    await waitFor(() => wrapped.output().includes('listening'), 'the server to listen');
+    const [allocation] = (await status()).allocations;
+    const commandPid = allocation?.pid ?? 0;
+    expect(commandPid).toBeGreaterThan(0);
+    wrapped.child.kill('SIGKILL');
+    await wrapped.exited;
+    // The command still runs and keeps its port.
+    expect(processExists(commandPid)).toBe(true);
+    expect((await status()).allocations.map((a) => a.port)).toEqual([allocation?.port]);
+    process.kill(commandPid, 'SIGKILL');
+    await waitFor(async () => (await status()).allocations.length === 0, 'the port to come back', 10_000);
+  });
+
+  it('gives two concurrent runs of one service different ports, and a re-run the sticky port', async () => {
+    const { env, status } = fastHome();
+    const a = startRun(env, ['--service', 'api', '--type', 'api', '--', process.execPath, SERVER_FIXTURE, '{port}', '--delay', '0']);
+    const b = startRun(env, ['--service', 'api', '--type', 'api', '--', process.execPath, SERVER_FIXTURE, '{port}', '--delay', '0']);
+    await waitFor(() => a.output().includes('listening') && b.output().includes('listening'), 'both servers');
+    const ports = (await status()).allocations.map((x) => x.port).sort();
+    expect(ports).toHaveLength(2);
+    expect(new Set(ports).size).toBe(2);
+    a.child.kill('SIGTERM');
+    b.child.kill('SIGTERM');
+    expect(await a.exited).toBe(143);
+    await b.exited;
+    const again = await runCli(['run', '--service', 'api', '--type', 'api', '--', process.execPath, '-e', 'console.log(process.env.PORT)'], env);
+    expect(ports).toContain(Number(again.stdout.trim()));
+  });
+
+  it('sets --env-name and reports a missing command with exit 127', async () => {
+    const { run } = fastHome();
+    const named = await run('run', '--service', 'vite', '--env-name', 'VITE_PORT', '--', process.execPath, '-e', 'console.log(process.env.VITE_PORT === process.env.PORT)');
+    expect(named.stdout.trim()).toBe('true');
+    const missing = await run('run', '--', 'no-such-command-xyz');
+    expect(missing.code).toBe(127);
+    expect(missing.stderr).toContain('command not found');
+  });
+});
+
+describe('cleanup, leases and lookups', () => {
+  it('cleanup --owner releases only that owner’s allocations', async () => {
+    const { run, status } = fastHome();
+    await run('allocate', 'a', '--no-pid', '--owner', 'job-1');
+    await run('allocate', 'b', '--no-pid', '--owner', 'job-1');
+    await run('allocate', 'c', '--no-pid', '--owner', 'job-2');
+    const dry = JSON.parse((await run('cleanup', '--owner', 'job-1', '--dry-run', '--json')).stdout);
+    expect(dry.entries.map((e: { action: string }) => e.action)).toEqual(['would_release', 'would_release']);
+    expect((await status()).allocations).toHaveLength(3);
+    const done = await run('cleanup', '--owner', 'job-1');
+    expect(done.code).toBe(0);
+    expect((await status()).allocations.map((a) => a.service)).toEqual(['c']);
+  });
+
+  it('cleanup --kill stops the owner’s leaked listener on 3000 and leaves a listener on 30001 alone', async () => {
+    const { env, run, status } = fastHome();
+    const leaked = startRun(env, ['--owner', 'job-9', '--service', 'leak', '--', process.execPath, SERVER_FIXTURE, '{port}', '--delay', '0']);
+    await waitFor(() => leaked.output().includes('listening'), 'the leaked server');
+    const [allocation] = (await status()).allocations;
+    const port = allocation?.port ?? 0;
+    // A listener on a port whose digits start with the leaked one (3000 → 30001).
+    const unrelated = await listenUnrelated(...Array.from({ length: 9 }, (_, i) => port * 10 + i + 1).filter((p) => p <= 65535));
+    const result = JSON.parse((await run('cleanup', '--owner', 'job-9', '--kill', '--timeout', '5s', '--json')).stdout);
+    expect(result.entries).toHaveLength(1);
+    expect(result.entries[0].allocation.port).toBe(port);
+    expect(result.entries[0].kills).toEqual([expect.objectContaining({ signal: 'SIGTERM' })]);
+    await leaked.exited;
+    expect(unrelated.listening).toBe(true);
+    expect((await status()).allocations).toEqual([]);
+    // Asking about a free port again is quiet success.
+    const again = await run('cleanup', '--owner', 'job-9', '--kill');
+    expect(again.code).toBe(0);
+  });
+
+  it('cleanup --kill leaves a listener alone that is not the owner’s, unless --force', async () => {
+    const { run, status } = fastHome();
+    await run('allocate', 'taken', '--port', '3005', '--no-pid', '--owner', 'job-3');
+    const stranger = startServer(3005, '--delay', '0');
+    await stranger.listening;
+    const polite = JSON.parse((await run('cleanup', '--owner', 'job-3', '--kill', '--json')).stdout);
+    expect(polite.entries[0].kills).toEqual([expect.objectContaining({ pid: stranger.pid, signal: null, skipped: expect.stringContaining('--force') })]);
+    expect(processExists(stranger.pid)).toBe(true);
+    expect((await status()).allocations).toEqual([]);
+
+    await run('allocate', 'taken', '--port', '3006', '--no-pid', '--owner', 'job-4');
+    const other = startServer(3006, '--delay', '0');
+    await other.listening;
+    const forced = JSON.parse((await run('cleanup', '--owner', 'job-4', '--kill', '--force', '--json')).stdout);
+    expect(forced.entries[0].kills).toEqual([expect.objectContaining({ pid: other.pid, signal: 'SIGTERM' })]);
+    await waitForExit(other.pid);
+  });
+
+  it('sweeps dead owners and expired leases at once, and renews leases', async () => {
+    const { run, status } = fastHome();
+    const sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)']);
+    onTestFinished(() => void sleeper.kill('SIGKILL'));
+    await run('allocate', 'dead', '--pid', String(sleeper.pid), '--no-listen-check');
+    await run('allocate', 'leased', '--no-pid', '--ttl', '60s');
+    sleeper.kill('SIGKILL');
+    await waitForExit(sleeper.pid ?? 0);
+    const swept = JSON.parse((await run('cleanup', '--json')).stdout);
+    expect(swept.entries).toEqual([expect.objectContaining({ reason: 'process_dead', allocation: expect.objectContaining({ service: 'dead' }) })]);
+
+    const renewed = JSON.parse((await run('renew', '--service', 'leased', '--ttl', '2s', '--json')).stdout);
+    expect(Date.parse(renewed.renewed[0].expiresAt) - Date.now()).toBeLessThan(2500);
+    await waitFor(async () => (await status()).allocations.length === 0, 'the lease to expire', 10_000);
+    const events = (await run('events')).stdout;
+    expect(events).toMatch(/allocation\.reclaimed port=\d+ service=leased reason=expired/);
+  });
+
+  it('who, wait, get and env', async () => {
+    const { env, run } = fastHome();
+    const wrapped = startRun(env, ['--service', 'web-app', '--', process.execPath, SERVER_FIXTURE, '{port}', '--delay', '500']);
+    const waited = await run('wait', 'web-app', '--timeout', '10s');
+    expect(waited.code).toBe(0);
+    const port = Number((await run('get', 'web-app')).stdout.trim());
+    expect(port).toBe(3000);
+    expect((await run('env')).stdout).toBe('WEB_APP_PORT=3000\n');
+    const who = JSON.parse((await run('who', String(port), '--json')).stdout);
+    expect(who.allocation).toMatchObject({ service: 'web-app' });
+    expect(who.listeners).toEqual([expect.objectContaining({ pid: who.allocation.pid, command: expect.stringContaining('server.mjs') })]);
+    expect((await run('get', 'nothing-here')).code).toBe(5);
+    const timedOut = await run('wait', '3999', '--timeout', '300ms');
+    expect(timedOut.code).toBe(7);
+    expect(timedOut.stderr).toContain('port 3999 to listen on 127.0.0.1 or ::1');
+    wrapped.child.kill('SIGTERM');
+    await wrapped.exited;
+  });
+});
