@@ -134,7 +134,7 @@ async function main(): Promise<number> {
   const interrupted = new Promise<number>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => () => {
       interruptedBy = signal;
-      printProgress(`${signal}: stopping the bench daemon`);
+      printProgress(`${signal}: stopping the bench daemons and helper processes`);
       resolve(exitCodeFor(signal));
     };
     process.once('SIGINT', onSignal('SIGINT'));

@@ -64,7 +64,7 @@ describe('HealthMonitor with real processes', () => {
     const sleeper = await startSleeper();
     const { allocation } = await client.allocate({ pid: sleeper.pid ?? 0, service: 'silent', port: await testPort() });
     const allocatedAt = Date.now();
-    await waitFor(() => !daemon.store.allocations.has(allocation.port), 'the reclaim');
+    await waitFor(() => reclaimOf(allocation.port) !== undefined, 'the reclaim event');
     expect(Date.now() - allocatedAt).toBeGreaterThanOrEqual(GRACE);
     expect(reclaimOf(allocation.port)).toMatchObject({ reason: 'not_listening' });
   });
@@ -95,7 +95,7 @@ describe('HealthMonitor with real processes', () => {
     const shell = spawnTracked('/bin/sh', ['-c', 'sleep 1 & echo $!; exec sleep 30']);
     const childPid = await new Promise<number>((resolve) => shell.stdout?.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim()))));
     const { allocation } = await client.allocate({ pid: childPid, service: 'zombie', listenCheck: false, port: await testPort() });
-    await waitFor(() => !daemon.store.allocations.has(allocation.port), 'the zombie reclaim', 10_000);
+    await waitFor(() => reclaimOf(allocation.port) !== undefined, 'the zombie reclaim', 10_000);
     expect(reclaimOf(allocation.port)).toMatchObject({ reason: 'process_dead' });
     expect(readFileSync(`/proc/${childPid}/stat`, 'utf8')).toMatch(/\) Z /);
   });
@@ -106,7 +106,7 @@ describe('HealthMonitor with real processes', () => {
     const { allocation } = await client.allocate({ pid: sleeper.pid ?? 0, service: 'reused', listenCheck: false, port: await testPort() });
     // As if the recorded owner had died and its pid had gone to this sleeper.
     daemon.store.replace({ ...allocation, pidStartTime: (allocation.pidStartTime ?? 0) + 1 });
-    await waitFor(() => !daemon.store.allocations.has(allocation.port), 'the reclaim');
+    await waitFor(() => reclaimOf(allocation.port) !== undefined, 'the reclaim event');
     expect(reclaimOf(allocation.port)).toMatchObject({ reason: 'pid_reused' });
   });
 
@@ -137,8 +137,9 @@ describe('HTTP health checks', () => {
     await client.allocate({ port, pid: server.pid, service: 'web', healthUrl: `http://127.0.0.1:${port}/health` });
     await server.listening;
     if (expected === 'gone') {
-      await waitFor(() => !daemon.store.allocations.has(port), 'the reclaim');
+      await waitFor(() => reclaimOf(port) !== undefined, 'the reclaim event');
       expect(reclaimOf(port)).toMatchObject({ reason: 'http_unhealthy' });
+      expect(daemon.store.allocations.has(port)).toBe(false);
     } else {
       await waitCycles(Math.ceil(GRACE / INTERVAL) + 5);
       expect(daemon.store.allocations.get(port)?.health).toMatchObject({ failures: 0, status: expected });

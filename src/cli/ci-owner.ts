@@ -3,7 +3,8 @@
  * `ports cleanup --owner "$(ports ci-owner)"`-style recipes work without wiring. Pure.
  */
 const PROVIDERS: Array<{ prefix: string; vars: string[] }> = [
-  { prefix: 'gh', vars: ['GITHUB_RUN_ID', 'GITHUB_RUN_ATTEMPT', 'GITHUB_JOB'] },
+  // RUNNER_NAME tells apart matrix legs sharing one self-hosted host.
+  { prefix: 'gh', vars: ['GITHUB_RUN_ID', 'GITHUB_RUN_ATTEMPT', 'GITHUB_JOB', 'RUNNER_NAME'] },
   { prefix: 'gl', vars: ['CI_JOB_ID'] },
   { prefix: 'bk', vars: ['BUILDKITE_JOB_ID'] },
   { prefix: 'circle', vars: ['CIRCLE_WORKFLOW_JOB_ID'] },

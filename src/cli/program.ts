@@ -3,6 +3,7 @@ import { PACKAGE_VERSION } from '../version.js';
 import { runAllocate, type AllocateFlags } from './commands/allocate.js';
 import { runDaemonStart, runDaemonStatus, runDaemonStop, type DaemonStartFlags } from './commands/daemon.js';
 import { runCleanup, type CleanupFlags } from './commands/cleanup.js';
+import { runDoctor } from './commands/doctor.js';
 import { runEvents, type EventsFlags } from './commands/events.js';
 import { runEnv, runGet } from './commands/lookup.js';
 import { runRenew } from './commands/renew.js';
@@ -55,6 +56,7 @@ export function createProgram(ctx: CliContext): ProgramRun {
     .option('--state-dir <dir>', 'state folder (default: $PORTS_STATE_DIR or $XDG_STATE_HOME/portkeeper)')
     .option('--config <file>', 'config file layered over the shipped defaults (default: $PORTS_CONFIG)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
+    .option('--portserver-socket <path>', "also serve Google portpicker's portserver protocol on this socket (for PORTSERVER_ADDRESS)")
     .addOption(jsonOption())
     .action(run((flags: DaemonStartFlags) => runDaemonStart(flags, ctx)));
   daemon
@@ -168,6 +170,12 @@ export function createProgram(ctx: CliContext): ProgramRun {
     .option('--owner <tag>', 'only this owner tag’s allocations')
     .addOption(jsonOption())
     .action(run((flags: CommonFlags & { owner?: string }) => runEnv(flags, ctx)));
+
+  program
+    .command('doctor')
+    .description('check paths, permissions, versions, config, the ephemeral range, stale allocations, recoveries')
+    .addOption(jsonOption())
+    .action(run((flags: CommonFlags) => runDoctor(flags, ctx)));
 
   program
     .command('events')

@@ -54,6 +54,15 @@ export const configSchema = z
       /** Loopback only. */
       host: z.enum(['127.0.0.1', '::1']),
     }),
+    /** Google portpicker's portserver protocol on a second socket (PORTSERVER_ADDRESS). */
+    portserver: z.strictObject({
+      /** The socket path; null: off. */
+      socket: z.string().min(1).nullable(),
+      /** Where its ports come from; null: the `test` type's range. */
+      range: rangeText.nullable(),
+      /** Each connection is closed after this long, answered or not. */
+      timeout_ms: z.number().int().min(100).max(60_000),
+    }),
     limits: z.strictObject({
       max_line_bytes: z.number().int().min(1024).max(64 * 1024 * 1024),
       max_connections: z.number().int().min(1).max(100_000),
@@ -69,6 +78,9 @@ export const configSchema = z
         path: ['default_type'],
         message: `"${config.default_type}" is not one of the types (${Object.keys(config.types).join(', ')})`,
       });
+    }
+    if (config.portserver.socket !== null && config.portserver.range === null && !Object.hasOwn(config.types, 'test')) {
+      ctx.addIssue({ code: 'custom', path: ['portserver', 'range'], message: 'there is no `test` type to take portserver ports from; set a range such as "15000-24999"' });
     }
   });
 

@@ -25,8 +25,18 @@ export interface AllocationServiceDeps {
   onReleased?(allocation: Allocation, reason: string): void;
 }
 
+/** In-process choices that are not part of the wire request. */
+export interface AllocateOptions {
+  /**
+   * Always make a new allocation (the portserver: one port per request, however many a process
+   * asks for): skips the same-service-and-pid answer and the service's sticky port. The pool is
+   * then `type` or `range` (or the default type), never a type named after the service.
+   */
+  alwaysNew?: boolean;
+}
+
 export interface AllocationService {
-  allocate(params: AllocateParams): Promise<AllocateResult>;
+  allocate(params: AllocateParams, options?: AllocateOptions): Promise<AllocateResult>;
   release(params: ReleaseParams): Promise<ReleaseResult>;
 }
 
@@ -119,6 +129,7 @@ export function createAllocationService(deps: AllocationServiceDeps): Allocation
   /** Record a new allocation; null when the port was taken while we awaited. */
   async function commitNew(
     params: AllocateParams,
+    reuseService: string | undefined,
     port: number,
     type: string | null,
     startTime: number | null,
@@ -127,7 +138,7 @@ export function createAllocationService(deps: AllocationServiceDeps): Allocation
     const allocation = await build(params, port, type, startTime);
     // Re-check after the awaits: the same service and pid may have been allocated meanwhile
     // (idempotency holds under concurrency), or the port taken.
-    const existing = findExisting(params.service, params.pid, startTime);
+    const existing = findExisting(reuseService, params.pid, startTime);
     if (existing) return existingResult(existing, extra.warnings);
     if (store.allocations.has(port)) return null;
     checkOwnerLimit(params.owner);
@@ -137,11 +148,13 @@ export function createAllocationService(deps: AllocationServiceDeps): Allocation
     return { allocation, existing: false, ...extra };
   }
 
-  async function allocate(params: AllocateParams): Promise<AllocateResult> {
+  async function allocate(params: AllocateParams, options: AllocateOptions = {}): Promise<AllocateResult> {
     const owner = await checkOwner(params);
+    // The service the plan may answer with an existing allocation (or its sticky port) for.
+    const reuseService = options.alwaysNew ? undefined : params.service;
     const plan = planAllocation({
       request: {
-        service: params.service ?? null,
+        service: reuseService ?? null,
         type: params.type ?? null,
         port: params.port ?? null,
         range: params.range ?? null,
@@ -160,7 +173,7 @@ export function createAllocationService(deps: AllocationServiceDeps): Allocation
         throw new PortsError(plan.code, plan.message, plan.details);
       case 'exact': {
         const free = await probeExclusive(plan.port);
-        const result = free ? await commitNew(params, plan.port, plan.type, owner.startTime, { sticky: false, warnings: plan.warnings }) : null;
+        const result = free ? await commitNew(params, reuseService, plan.port, plan.type, owner.startTime, { sticky: false, warnings: plan.warnings }) : null;
         if (!result) throw new PortsError('E_CONFLICT', `Port ${plan.port} is in use by another process`, { port: plan.port });
         return result;
       }
@@ -175,7 +188,7 @@ export function createAllocationService(deps: AllocationServiceDeps): Allocation
           }
           const sticky = port === plan.stickyPort;
           if (!sticky) cursors.set(rangeKey(plan.range), port);
-          const result = await commitNew(params, port, plan.type, owner.startTime, { sticky, warnings: [] });
+          const result = await commitNew(params, reuseService, port, plan.type, owner.startTime, { sticky, warnings: [] });
           if (result) return result;
         }
         const { message, details } = exhaustedMessage({ label: plan.label, range: plan.range, allocations: store.allocations, inUseByOs: inUse });

@@ -51,6 +51,8 @@ export interface DaemonCore {
   metrics: DaemonMetrics;
   allocations: AllocationService;
   history: ReleaseHistory;
+  /** Apply a new configuration's limits and health settings (SIGHUP). */
+  reconfigure(config: Pick<Config, 'health_monitoring' | 'limits'>): void;
 }
 
 export function healthSettings(config: Pick<Config, 'health_monitoring'>): HealthSettings {
@@ -69,6 +71,9 @@ export function healthSettings(config: Pick<Config, 'health_monitoring'>): Healt
 
 export function createDaemonCore(deps: CoreDeps): DaemonCore {
   const { store, clock, log } = deps;
+  // Held by reference so a reload (SIGHUP) changes them in place.
+  const allocationLimits = { maxAllocationsPerOwner: deps.config.limits.max_allocations_per_owner };
+  const monitorSettings = healthSettings(deps.config);
   const audit = createAuditTrail({ file: deps.auditFile, clock });
   const metrics = createMetrics({ allocations: () => store.allocations.size, defaults: deps.processMetrics });
   const history = createReleaseHistory({
@@ -82,7 +87,7 @@ export function createDaemonCore(deps: CoreDeps): DaemonCore {
     probe: deps.probe,
     processes: deps.processes,
     clock,
-    limits: { maxAllocationsPerOwner: deps.config.limits.max_allocations_per_owner },
+    limits: allocationLimits,
     onAllocated(allocation) {
       audit.record({ type: 'allocation.created', allocation: auditAllocation(allocation) });
     },
@@ -95,9 +100,9 @@ export function createDaemonCore(deps: CoreDeps): DaemonCore {
 
   // Count every allocate by its outcome for ports_allocations_total{result}.
   const allocations: AllocationService = {
-    async allocate(params) {
+    async allocate(params, options) {
       try {
-        const result = await service.allocate(params);
+        const result = await service.allocate(params, options);
         metrics.allocationsTotal.inc({ result: result.existing ? 'existing' : 'new' });
         return result;
       } catch (error) {
@@ -113,7 +118,7 @@ export function createDaemonCore(deps: CoreDeps): DaemonCore {
     store,
     probes: deps.healthProbes,
     clock,
-    settings: healthSettings(deps.config),
+    settings: monitorSettings,
     log,
     ...(deps.timers ? { timers: deps.timers } : {}),
     hooks: {
@@ -151,7 +156,7 @@ export function createDaemonCore(deps: CoreDeps): DaemonCore {
       history.add({ allocation, reason, failures: allocation.health.failures, releasedAt }, clock.now());
       metrics.releasesTotal.inc({ reason });
       if (reason === 'owner') {
-        audit.record({ type: 'allocation.released', allocation: auditAllocation(allocation), reason: 'cleanup_owner' });
+        audit.record({ type: 'allocation.released', allocation: auditAllocation(allocation), reason: 'owner', details: { by: 'cleanup' } });
       } else {
         metrics.staleCleaned.inc({ reason });
         audit.record({ type: 'allocation.reclaimed', allocation: auditAllocation(allocation), reason, details: { by: 'cleanup' } });
@@ -175,5 +180,18 @@ export function createDaemonCore(deps: CoreDeps): DaemonCore {
     },
   });
 
-  return { handler, monitor, audit, metrics, allocations, history };
+  return {
+    handler,
+    monitor,
+    audit,
+    metrics,
+    allocations,
+    history,
+    reconfigure(config) {
+      Object.assign(allocationLimits, { maxAllocationsPerOwner: config.limits.max_allocations_per_owner });
+      Object.assign(monitorSettings, healthSettings(config));
+      if (monitorSettings.enabled) monitor.start();
+      else void monitor.stop();
+    },
+  };
 }

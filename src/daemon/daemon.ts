@@ -5,12 +5,15 @@ import type { DaemonInfo } from '../protocol/results.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { socketPathProblem, statePaths, type StatePaths } from '../shared/paths.js';
 import { createAtomicFile } from '../state/atomic-file.js';
+import { recoverState, refreshBackup, stateFiles, type RecoveryReport } from '../state/recovery.js';
 import { openStateStore, type StateStore } from '../state/store.js';
 import { readEphemeralRange } from '../system/ephemeral-range.js';
 import { createBindProbe, detectBindHosts } from '../system/port-probe.js';
 import { procInspector, type ProcessInspector } from '../system/process-info.js';
 import { PACKAGE_VERSION, PROTOCOL_VERSION } from '../version.js';
 import { createSystemProbes, type HealthProbes } from '../health/probes.js';
+import type { PortserverServer } from '../portserver/server.js';
+import { startPortserver } from '../portserver/start.js';
 import { createAuditFile } from './audit.js';
 import { createDaemonCore, type DaemonCore } from './core.js';
 import { startMetricsServer, type MetricsServer } from './metrics-http.js';
@@ -25,6 +28,9 @@ import { dirname } from 'node:path';
  * The daemon's lifecycle: start (paths → lock → state → socket) and an idempotent close
  * (stop accepting → finish in-flight → flush state → unlink socket → release lock → flush log).
  */
+/** How often state.json.bak is refreshed from the (good) state.json. */
+const BACKUP_INTERVAL_MS = 5 * 60_000;
+
 export interface DaemonOptions {
   config: Config;
   socketPath: string;
@@ -46,6 +52,8 @@ export interface Daemon {
   readonly log: Logger;
   readonly core: DaemonCore;
   info(): DaemonInfo;
+  /** Apply a new configuration (SIGHUP); returns what needs a restart instead. */
+  reload(config: Config): string[];
   /** Graceful stop; safe to call more than once. */
   close(reason?: string): Promise<void>;
   /** Resolves when the daemon has stopped (by close, signal or the shutdown op). */
@@ -78,8 +86,19 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   );
 
   let store: StateStore;
+  const files = stateFiles(paths.stateFile);
+  let recovery: RecoveryReport | null = null;
   try {
-    store = await openStateStore({ file: createAtomicFile(paths.stateFile), source: paths.stateFile, clock });
+    const recovered = await recoverState(files, clock);
+    recovery = recovered.recovery;
+    store = await openStateStore({ file: createAtomicFile(paths.stateFile), source: paths.stateFile, clock, initialText: recovered.text });
+    if (recovery) {
+      // Make the state we start from the state on disk at once.
+      await store.commit();
+      log.error({ recovery }, `state.json could not be used (${recovery.reason}); kept it as ${recovery.keptAs} and started from ${recovery.restoredFrom === 'backup' ? 'the last good copy' : 'an empty state'}`);
+    } else if (recovered.text !== null) {
+      await refreshBackup(files);
+    }
     await clearStaleSocket(socketPath);
   } catch (error) {
     await lock.release();
@@ -120,36 +139,58 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   });
   const handler = core.handler;
 
-  const server = createSocketServer(
-    handler,
-    {
-      maxLineBytes: config.limits.max_line_bytes,
-      maxConnections: config.limits.max_connections,
-      idleTimeoutMs: config.limits.idle_timeout_ms,
-    },
-    log,
-  );
+  const serverLimits = {
+    maxLineBytes: config.limits.max_line_bytes,
+    maxConnections: config.limits.max_connections,
+    idleTimeoutMs: config.limits.idle_timeout_ms,
+  };
+  const server = createSocketServer(handler, serverLimits, log);
   try {
     await server.listen(socketPath);
   } catch (error) {
     await lock.release();
     throw new PortsError('E_PATH', `Cannot listen on ${socketPath}: ${(error as Error).message}`, { socket: socketPath }, { cause: error });
   }
+  // Google portpicker's portserver protocol on a second socket, when configured (src/portserver/).
+  let portserver: PortserverServer | null = null;
+  if (config.portserver.socket !== null) {
+    try {
+      portserver = await startPortserver({
+        path: config.portserver.socket,
+        settings: config.portserver,
+        mainSocket: socketPath,
+        allocations: core.allocations,
+        processes,
+        maxConnections: config.limits.max_connections,
+        log: log.child({ component: 'portserver' }),
+        onResult: (result) => core.metrics.portserverRequests.inc({ result }),
+      });
+    } catch (error) {
+      await server.close(0);
+      await lock.release();
+      throw error;
+    }
+  }
 
   let resolveClosed!: () => void;
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
   let closing: Promise<void> | null = null;
+  let backupTimer: NodeJS.Timeout | undefined;
+  let metricsServer: MetricsServer | null = null;
   closeDaemon = (reason: string) => {
     closing ??= (async () => {
       log.info({ reason }, 'daemon stopping');
       accepting = false;
+      clearInterval(backupTimer);
       try {
+        await portserver?.close();
         await core.monitor.stop();
         await metricsServer?.close();
         // Recorded before connections close, so `events --follow` subscribers see it too.
         core.audit.record({ type: 'daemon.stopped', details: { pid: process.pid, reason } });
         await server.close(config.limits.shutdown_timeout_ms);
         await store.flush();
+        await refreshBackup(files).catch(() => undefined);
         await core.audit.close();
       } catch (error) {
         log.error({ err: error }, 'error while stopping');
@@ -163,7 +204,6 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     return closing;
   };
 
-  let metricsServer: MetricsServer | null = null;
   if (config.metrics.port !== null) {
     try {
       metricsServer = await startMetricsServer({ host: config.metrics.host, port: config.metrics.port, metrics: core.metrics });
@@ -171,6 +211,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       log.error({ err: error, port: config.metrics.port }, 'cannot serve metrics over HTTP; they stay available through `ports metrics`');
     }
   }
+  if (recovery) core.audit.record({ type: 'state.recovered', reason: recovery.reason, details: { ...recovery } });
+  // Keep state.json.bak recent: it is what a corrupt state.json falls back to.
+  backupTimer = setInterval(() => {
+    refreshBackup(files).catch((error: unknown) => log.warn({ err: error }, 'could not refresh state.json.bak'));
+  }, BACKUP_INTERVAL_MS);
+  backupTimer.unref();
   core.monitor.start();
   core.audit.record({ type: 'daemon.started', details: { pid: process.pid, version: PACKAGE_VERSION, allocations: store.allocations.size } });
 
@@ -186,6 +232,25 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     log,
     core,
     info,
+    reload(next: Config): string[] {
+      // What can change while running changes in place; the rest is reported as needing a restart.
+      const notes: string[] = [];
+      const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+      if (!same(next.paths, config.paths)) notes.push('paths: restart the daemon to use new socket or state paths');
+      if (!same(next.metrics, config.metrics)) notes.push('metrics: restart the daemon to change the HTTP endpoint');
+      if (!same(next.portserver, config.portserver)) notes.push('portserver: restart the daemon to change the portserver socket');
+      if (!same(next.audit, config.audit)) notes.push('audit: restart the daemon to change audit log rotation');
+      Object.assign(policy, policyFromConfig(next, ephemeral));
+      Object.assign(serverLimits, {
+        maxLineBytes: next.limits.max_line_bytes,
+        maxConnections: next.limits.max_connections,
+        idleTimeoutMs: next.limits.idle_timeout_ms,
+      });
+      core.reconfigure(next);
+      log.level = next.log_level;
+      log.info({ notes }, 'configuration reloaded');
+      return notes;
+    },
     close: (reason = 'close') => closeDaemon(reason),
     closed,
   };

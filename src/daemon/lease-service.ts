@@ -42,6 +42,7 @@ export function createLeaseService(deps: LeaseServiceDeps): LeaseService {
     }
     const next = await deps.processes.inspect(params.toPid);
     if (!next || next.zombie) throw new PortsError('E_NO_SUCH_PROCESS', `pid ${params.toPid} is not a running process`, { pid: params.toPid });
+    if (next.kernelThread) throw new PortsError('E_INVALID_REQUEST', `pid ${params.toPid} is a kernel thread`, { pid: params.toPid });
     if (params.toPidStartTime !== undefined && next.startTime !== null && next.startTime !== params.toPidStartTime) {
       throw new PortsError('E_NO_SUCH_PROCESS', `pid ${params.toPid} is a different process than expected (start time differs)`, { pid: params.toPid });
     }

@@ -12,11 +12,17 @@ export interface DaemonLogOptions {
 
 export type DaemonLogger = Logger;
 
+/** A log line that cannot be written (full disk, closed stderr) must never take the daemon down. */
+function tolerant<T extends { on(event: 'error', listener: (error: Error) => void): unknown }>(stream: T): T {
+  stream.on('error', () => undefined);
+  return stream;
+}
+
 export function createDaemonLogger(options: DaemonLogOptions): Logger {
   const streams: pino.StreamEntry[] = [
-    { level: 'trace', stream: pino.destination({ dest: options.file, sync: true, mode: 0o600 }) },
+    { level: 'trace', stream: tolerant(pino.destination({ dest: options.file, sync: true, mode: 0o600 })) },
   ];
-  if (options.stderr) streams.push({ level: 'trace', stream: pino.destination({ fd: 2, sync: true }) });
+  if (options.stderr) streams.push({ level: 'trace', stream: tolerant(pino.destination({ fd: 2, sync: true })) });
   return pino({ level: options.level, base: { pid: process.pid } }, pino.multistream(streams));
 }
 

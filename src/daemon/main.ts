@@ -14,6 +14,8 @@ export interface DaemonFlags {
   stateDir?: string;
   config?: string;
   logLevel?: string;
+  /** Serve the portserver protocol here (config `portserver.socket`). */
+  portserverSocket?: string;
   /** Log only to daemon.log (the background daemon has no terminal). */
   detached?: boolean;
 }
@@ -32,6 +34,7 @@ export function resolveDaemonSetup(flags: DaemonFlags, env: NodeJS.ProcessEnv) {
   if (flags.stateDir !== undefined) paths['state_dir'] = flags.stateDir;
   if (Object.keys(paths).length > 0) flagLayer['paths'] = paths;
   if (flags.logLevel !== undefined) flagLayer['log_level'] = flags.logLevel;
+  if (flags.portserverSocket !== undefined) flagLayer['portserver'] = { socket: flags.portserverSocket };
   const { config, files } = loadConfig({ env: configEnv, userFile: userConfigFile({ env: configEnv, home }), flags: flagLayer });
   // Relative paths are taken from the current folder (a background daemon runs in /).
   return {
@@ -55,7 +58,14 @@ export async function runDaemonForeground(flags: DaemonFlags, io: DaemonRunIo): 
   const stop = (signal: string) => () => void daemon.close(signal);
   const onTerm = stop('SIGTERM');
   const onInt = stop('SIGINT');
-  const onHup = () => daemon.log.info('SIGHUP received; configuration reload is not supported yet, restart the daemon to apply changes');
+  // SIGHUP: read the configuration again; a bad one is logged and the running one kept.
+  const onHup = () => {
+    try {
+      daemon.reload(resolveDaemonSetup(flags, io.env).config);
+    } catch (error) {
+      daemon.log.error({ err: error }, `configuration not reloaded, keeping the running one: ${(error as Error).message}`);
+    }
+  };
   process.on('SIGTERM', onTerm);
   process.on('SIGINT', onInt);
   process.on('SIGHUP', onHup);

@@ -14,6 +14,7 @@ export interface DaemonMetrics {
   staleCleaned: Counter<'reason'>;
   cycleDuration: Histogram;
   requestDuration: Histogram<'op'>;
+  portserverRequests: Counter<'result'>;
   text(): Promise<string>;
 }
 
@@ -62,6 +63,12 @@ export function createMetrics(options: { allocations: () => number; defaults: bo
       help: 'Socket request handling time by op',
       labelNames: ['op'],
       buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1],
+      registers: [registry],
+    }),
+    portserverRequests: new Counter({
+      name: 'ports_portserver_requests_total',
+      help: 'Portserver-protocol connections by result (allocated, invalid, refused, exhausted, error, timeout, abandoned)',
+      labelNames: ['result'],
       registers: [registry],
     }),
     text: () => registry.metrics(),

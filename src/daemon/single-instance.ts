@@ -15,7 +15,7 @@ import { procInspector } from '../system/process-info.js';
 const LOCK_UPDATE_MS = 1000;
 const LOCK_STALE_MS = 10_000;
 /** A lock not refreshed for this long, whose pid is gone, is abandoned. */
-const ABANDONED_AFTER_MS = 2_500;
+const ABANDONED_AFTER_MS = 1_500;
 
 export interface PidFile {
   pid: number;

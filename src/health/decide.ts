@@ -91,7 +91,9 @@ export function decide(allocation: Allocation, observation: Observation, now: nu
       action: 'keep',
       reason: null,
       transition: previous.failures > 0 ? 'recovered' : null,
-      changed: previous.failures !== 0 || previous.status !== status || previous.reason !== null,
+      // Only what must survive a restart makes the state file be rewritten: the failure count
+      // and reason. A status going starting → healthy rides along with the next write.
+      changed: previous.failures !== 0 || previous.reason !== null,
     };
   }
 

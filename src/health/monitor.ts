@@ -175,10 +175,16 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
         durableChange = true;
         continue;
       }
-      const updated = { ...allocation, health: verdict.health };
-      store.replace(updated);
-      if (verdict.changed) durableChange = true;
-      if (verdict.transition) transitions.push({ allocation: updated, verdict });
+      if (verdict.changed) {
+        const updated = { ...allocation, health: verdict.health };
+        store.replace(updated);
+        durableChange = true;
+        if (verdict.transition) transitions.push({ allocation: updated, verdict });
+      } else {
+        // Soft state (status, last check): updated in place, no new object per allocation per cycle.
+        allocation.health = verdict.health;
+        if (verdict.transition) transitions.push({ allocation, verdict });
+      }
     }
     if (durableChange) await store.commit();
 

@@ -70,6 +70,8 @@ export function parseStateText(text: string, source: string): StateFile {
 
 export interface OpenStateStoreOptions {
   file: TextFile;
+  /** Start from this text instead of reading the file (after recovery; null: empty). */
+  initialText?: string | null;
   /** Shown in messages. */
   source: string;
   clock: Clock;
@@ -77,7 +79,7 @@ export interface OpenStateStoreOptions {
 
 export async function openStateStore(options: OpenStateStoreOptions): Promise<StateStore> {
   const { file, clock } = options;
-  const text = await file.read();
+  const text = options.initialText !== undefined ? options.initialText : await file.read();
   const initial = text === null ? emptyState(new Date(clock.now()).toISOString()) : parseStateText(text, options.source);
 
   const allocations = new Map<number, Allocation>();

@@ -20,7 +20,8 @@ export interface CleanupFlags extends CommonFlags {
 }
 
 interface KillReport {
-  pid: number;
+  /** null for a listener of another user (not inspectable). */
+  pid: number | null;
   command: string | null;
   signal: 'SIGTERM' | 'SIGKILL' | null;
   skipped?: string;
@@ -37,14 +38,21 @@ async function stopListeners(entry: CleanupEntry, listeners: Listener[], flags: 
   const reports: KillReport[] = [];
   for (const listener of listeners) {
     if (listener.pid === null) {
-      reports.push({ pid: 0, command: null, signal: null, skipped: 'listener of another user (not inspectable)' });
+      reports.push({ pid: null, command: null, signal: null, skipped: 'listener of another user (not inspectable)' });
       continue;
     }
     if (listener.pid === process.pid) continue;
-    const owner = entry.allocation.pid;
+    // A reused pid now names an unrelated process: its tree is nobody's business here.
+    const owner = entry.reason === 'pid_reused' ? null : entry.allocation.pid;
     const ours = owner !== null && (await belongsTo(listener.pid, owner));
     if (!ours && !flags.force) {
-      reports.push({ pid: listener.pid, command: listener.command, signal: null, skipped: owner === null ? 'reservation without an owner process (use --force)' : `not pid ${owner} or its descendant (use --force)` });
+      const why =
+        entry.reason === 'pid_reused'
+          ? `owner pid ${entry.allocation.pid} now belongs to another process (use --force)`
+          : owner === null
+            ? 'reservation without an owner process (use --force)'
+            : `not pid ${owner} or its descendant (use --force)`;
+      reports.push({ pid: listener.pid, command: listener.command, signal: null, skipped: why });
       continue;
     }
     if (flags.dryRun) {
@@ -53,7 +61,7 @@ async function stopListeners(entry: CleanupEntry, listeners: Listener[], flags: 
     }
     reports.push({ pid: listener.pid, command: listener.command, signal: 'SIGTERM' });
   }
-  const targets = reports.filter((report) => report.signal === 'SIGTERM');
+  const targets = reports.filter((report): report is KillReport & { pid: number } => report.signal === 'SIGTERM' && report.pid !== null);
   for (const target of targets) {
     try {
       process.kill(target.pid, 'SIGTERM');
@@ -76,7 +84,7 @@ async function stopListeners(entry: CleanupEntry, listeners: Listener[], flags: 
   return reports;
 }
 
-function describeReason(entry: CleanupEntry): string {
+function describeReason(entry: Pick<CleanupEntry, 'allocation' | 'reason'>): string {
   switch (entry.reason) {
     case 'process_dead':
       return `owner pid ${entry.allocation.pid} is dead`;
@@ -108,8 +116,15 @@ export async function runCleanup(flags: CleanupFlags, ctx: CliContext): Promise<
         kills.set(entry.allocation.port, await stopListeners(entry, listeners.get(entry.allocation.port) ?? [], flags, timeoutMs));
       }
     }
+    // The report follows the plan: an entry whose owner released it meanwhile (a `ports run`
+    // wrapper whose command just stopped) is gone all the same.
     const done = flags.dryRun ? planned : await client.cleanup(owner);
-    const rows = done.entries.map((entry) => ({ ...entry, kills: kills.get(entry.allocation.port) ?? [] }));
+    const releasedNow = new Set(done.entries.map((entry) => entry.allocation.port));
+    const rows = [...planned.entries, ...done.entries.filter((entry) => !planned.entries.some((p) => p.allocation.port === entry.allocation.port))].map((entry) => ({
+      ...entry,
+      action: (flags.dryRun ? entry.action : releasedNow.has(entry.allocation.port) ? 'released' : 'released_by_owner') as CleanupEntry['action'] | 'released_by_owner',
+      kills: kills.get(entry.allocation.port) ?? [],
+    }));
     if (flags.json) {
       ctx.out.json({ dryRun: flags.dryRun === true, entries: rows });
       return 0;
@@ -118,7 +133,7 @@ export async function runCleanup(flags: CleanupFlags, ctx: CliContext): Promise<
       const what = `${row.allocation.port}${row.allocation.service ? ` (${row.allocation.service})` : ''}`;
       ctx.out.message(`${flags.dryRun ? 'would release' : 'released'} ${what}: ${describeReason(row)}`);
       for (const kill of row.kills) {
-        const who = `pid ${kill.pid}${kill.command ? ` (${kill.command.slice(0, 80)})` : ''}`;
+        const who = `${kill.pid === null ? 'a process of another user' : `pid ${kill.pid}`}${kill.command ? ` (${kill.command.slice(0, 80)})` : ''}`;
         ctx.out.message(kill.signal ? `  stopped ${who} with ${kill.signal}` : `  left ${who} running: ${kill.skipped}`);
       }
     }

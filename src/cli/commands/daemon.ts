@@ -17,6 +17,7 @@ export interface DaemonStartFlags extends CommonFlags {
   stateDir?: string;
   config?: string;
   logLevel?: string;
+  portserverSocket?: string;
 }
 
 /** A client that skipped hello: only `shutdown` works on it (the daemon allows that one op first). */
@@ -52,6 +53,7 @@ export async function runDaemonStart(flags: DaemonStartFlags, ctx: CliContext): 
   if (flags.stateDir) args.push('--state-dir', resolve(flags.stateDir));
   if (flags.config) args.push('--config', resolve(flags.config));
   if (flags.logLevel) args.push('--log-level', flags.logLevel);
+  if (flags.portserverSocket) args.push('--portserver-socket', resolve(flags.portserverSocket));
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: ctx.env, cwd: '/' });
   let errors = '';
   child.stderr?.on('data', (chunk: Buffer) => (errors += chunk.toString()));

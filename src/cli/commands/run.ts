@@ -86,8 +86,8 @@ export async function runRun(command: string[], flags: RunFlags, ctx: CliContext
   const childPid = child.pid;
 
   const forward = (signal: NodeJS.Signals) => () => {
-    // On a terminal the command shares our group and already got the terminal's SIGINT.
-    if (!ownGroup && signal === 'SIGINT') return;
+    // On a terminal the command shares our group and got Ctrl-C itself; a `kill -INT` aimed at
+    // the wrapper alone must reach it too, and a second SIGINT is harmless to a stopping server.
     try {
       process.kill(ownGroup ? -childPid : childPid, signal);
     } catch {

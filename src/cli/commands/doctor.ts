@@ -1,0 +1,131 @@
+import { lstat, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { isPortsError, type PortsError } from '../../errors.js';
+import { statePaths, socketPathProblem } from '../../shared/paths.js';
+import { formatPortRange, type PortRange } from '../../shared/port-range.js';
+import { readEphemeralRange } from '../../system/ephemeral-range.js';
+import { PACKAGE_VERSION } from '../../version.js';
+import type { CliContext, CommonFlags } from '../context.js';
+
+/**
+ * `ports doctor`: paths and permissions, versions, config, the kernel's ephemeral range against
+ * the configured ranges, stale allocations, the last recovery. Exit 1 when a check fails.
+ */
+type Status = 'ok' | 'warn' | 'fail';
+
+interface Check {
+  name: string;
+  status: Status;
+  message: string;
+}
+
+async function checkFolder(name: string, path: string, privateToUser: boolean): Promise<Check> {
+  const info = await lstat(path).catch(() => null);
+  if (!info) return { name, status: 'ok', message: `${path} does not exist yet (created 0700 at start)` };
+  if (!info.isDirectory()) return { name, status: 'fail', message: `${path} is not a folder` };
+  const uid = process.getuid?.();
+  if (uid !== undefined && info.uid !== uid) return { name, status: 'fail', message: `${path} is owned by uid ${info.uid}, not you (uid ${uid})` };
+  const mode = info.mode & 0o777;
+  const forbidden = privateToUser ? 0o077 : 0o022;
+  if ((mode & forbidden) !== 0) return { name, status: 'fail', message: `${path} has mode ${mode.toString(8)}; run: chmod 700 ${path}` };
+  return { name, status: 'ok', message: `${path} (mode ${mode.toString(8)})` };
+}
+
+async function checkPrivateFile(name: string, path: string): Promise<Check | null> {
+  const info = await stat(path).catch(() => null);
+  if (!info) return null;
+  const mode = info.mode & 0o777;
+  if ((mode & 0o077) !== 0) return { name, status: 'fail', message: `${path} has mode ${mode.toString(8)}; run: chmod 600 ${path}` };
+  return { name, status: 'ok', message: `${path} (mode ${mode.toString(8)})` };
+}
+
+function overlaps(a: PortRange, b: PortRange): PortRange | null {
+  const start = Math.max(a.start, b.start);
+  const end = Math.min(a.end, b.end);
+  return start <= end ? { start, end } : null;
+}
+
+export async function runDoctor(flags: CommonFlags, ctx: CliContext): Promise<number> {
+  const checks: Check[] = [];
+  checks.push({ name: 'cli', status: 'ok', message: `portkeeper ${PACKAGE_VERSION} on Node ${process.versions.node}` });
+
+  // Config and paths, resolved exactly as the daemon would.
+  const { resolveDaemonSetup } = await import('../../daemon/main.js');
+  let setup: Awaited<ReturnType<typeof resolveDaemonSetup>> | null = null;
+  try {
+    setup = resolveDaemonSetup({}, ctx.env);
+    checks.push({ name: 'config', status: 'ok', message: `valid (${setup.files.join(' < ')} < env)` });
+  } catch (error) {
+    checks.push({ name: 'config', status: 'fail', message: isPortsError(error) ? error.message : String(error) });
+  }
+
+  if (setup) {
+    const tooLong = socketPathProblem(setup.socketPath);
+    checks.push(tooLong ? { name: 'socket path', status: 'fail', message: tooLong } : { name: 'socket path', status: 'ok', message: setup.socketPath });
+    checks.push(await checkFolder('socket folder', dirname(setup.socketPath), true));
+    checks.push(await checkFolder('state folder', setup.stateDir, false));
+    const paths = statePaths(setup.stateDir);
+    for (const [name, path] of [['state file', paths.stateFile], ['audit log', paths.auditLog], ['daemon log', paths.daemonLog]] as const) {
+      const check = await checkPrivateFile(name, path);
+      if (check) checks.push(check);
+    }
+    const { stateFiles, readLastRecovery } = await import('../../state/recovery.js');
+    const recovery = await readLastRecovery(stateFiles(paths.stateFile));
+    checks.push(
+      recovery
+        ? { name: 'last recovery', status: 'warn', message: `${recovery.at}: state.json was unusable (${recovery.reason.split('\n')[0]}); kept as ${recovery.keptAs}, started from ${recovery.restoredFrom === 'backup' ? 'the last good copy' : 'an empty state'} with ${recovery.allocations} allocation(s)` }
+        : { name: 'last recovery', status: 'ok', message: 'none: the state file has always loaded' },
+    );
+
+    const ephemeral = await readEphemeralRange();
+    if (!ephemeral) {
+      checks.push({ name: 'ephemeral range', status: 'warn', message: 'cannot read /proc/sys/net/ipv4/ip_local_port_range' });
+    } else {
+      const clashes = Object.entries(setup.config.types)
+        .map(([type, range]) => ({ type, overlap: overlaps(range, ephemeral) }))
+        .filter((entry): entry is { type: string; overlap: PortRange } => entry.overlap !== null);
+      checks.push(
+        clashes.length === 0
+          ? { name: 'ephemeral range', status: 'ok', message: `${formatPortRange(ephemeral)}; no configured type overlaps it` }
+          : {
+              name: 'ephemeral range',
+              status: 'warn',
+              message: `${formatPortRange(ephemeral)} overlaps ${clashes.map((c) => `${c.type} (${formatPortRange(c.overlap)})`).join(', ')}${setup.config.skip_ephemeral_range ? '; those ports are skipped' : '; skip_ephemeral_range is off, so outgoing connections may take them'}`,
+            },
+      );
+    }
+  }
+
+  // The daemon, if one runs (never started by doctor).
+  try {
+    const client = await ctx.connect({ autostart: false });
+    try {
+      const hello = client.daemon;
+      const version = hello?.version === PACKAGE_VERSION ? 'ok' : 'warn';
+      checks.push({ name: 'daemon', status: version, message: `running, pid ${hello?.pid}, portkeeper ${hello?.version}${version === 'warn' ? ` (this CLI is ${PACKAGE_VERSION}: ports daemon stop && ports daemon)` : ''}` });
+      const stale = await client.cleanup({ dryRun: true });
+      checks.push(
+        stale.entries.length === 0
+          ? { name: 'stale allocations', status: 'ok', message: 'none' }
+          : { name: 'stale allocations', status: 'warn', message: `${stale.entries.length} (${stale.entries.map((e) => `${e.allocation.port}: ${e.reason}`).join(', ')}); run: ports cleanup` },
+      );
+      const { health } = await client.status();
+      checks.push({ name: 'health monitor', status: health.enabled ? 'ok' : 'warn', message: health.enabled ? `every ${health.check_interval_ms} ms, ${health.failing_allocations} failing` : 'disabled in config' });
+    } finally {
+      await client.close();
+    }
+  } catch (error) {
+    const wrapped = error as PortsError;
+    if (isPortsError(error) && wrapped.code === 'E_DAEMON_UNREACHABLE') checks.push({ name: 'daemon', status: 'ok', message: 'not running (starts on first use)' });
+    else checks.push({ name: 'daemon', status: 'fail', message: isPortsError(error) ? wrapped.message : String(error) });
+  }
+
+  const failed = checks.some((check) => check.status === 'fail');
+  if (flags.json) {
+    ctx.out.json({ ok: !failed, checks });
+  } else {
+    const mark = { ok: ctx.out.green('ok  '), warn: ctx.out.yellow('warn'), fail: ctx.out.red('FAIL') };
+    for (const check of checks) ctx.out.result(`${mark[check.status]}  ${check.name}: ${check.message}`);
+  }
+  return failed ? 1 : 0;
+}

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { systemClock } from '../shared/clock.js';
+import { createMemoryFile } from '../state/atomic-file.js';
+import { openStateStore } from '../state/store.js';
+import { procInspector } from '../system/process-info.js';
+import { createAllocationService } from './allocation-service.js';
+
+async function service() {
+  const store = await openStateStore({ file: createMemoryFile(), source: 'memory', clock: systemClock });
+  const allocations = createAllocationService({
+    store,
+    policy: { types: { dev: { start: 3000, end: 3099 } }, defaultType: 'dev', exclusions: [], ephemeral: null, skipBrowserUnsafe: false },
+    probe: { isFree: async () => true },
+    processes: procInspector,
+    clock: systemClock,
+    limits: { maxAllocationsPerOwner: 100 },
+  });
+  return { store, allocations };
+}
+
+const params = { service: 'web', pid: process.pid };
+
+describe('allocation service: the alwaysNew option', () => {
+  it('without it, the same service and pid get their existing allocation back', async () => {
+    const { allocations } = await service();
+    const first = await allocations.allocate(params);
+    expect(await allocations.allocate(params)).toMatchObject({ existing: true, allocation: { port: first.allocation.port } });
+  });
+
+  it('with it, the same service and pid get a new port on every request', async () => {
+    const { store, allocations } = await service();
+    const results = [
+      await allocations.allocate(params, { alwaysNew: true }),
+      await allocations.allocate(params, { alwaysNew: true }),
+      await allocations.allocate(params, { alwaysNew: true }),
+    ];
+    expect(results.map((r) => r.existing)).toEqual([false, false, false]);
+    expect(results.map((r) => r.allocation.port)).toEqual([3000, 3001, 3002]);
+    expect([...store.allocations.values()].every((a) => a.service === 'web' && a.pid === process.pid)).toBe(true);
+  });
+
+  it("with it, the service's sticky port is not offered first", async () => {
+    const { allocations } = await service();
+    const { allocation } = await allocations.allocate(params);
+    await allocations.release({ ports: [allocation.port] });
+    expect((await allocations.allocate(params, { alwaysNew: true })).allocation.port).not.toBe(allocation.port);
+  });
+});

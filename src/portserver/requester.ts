@@ -1,0 +1,40 @@
+import type { ProcessInspector } from '../system/process-info.js';
+
+/**
+ * Whether the pid a portserver request names may own a port: the reference server's refusals
+ * (pid ≤ 1, no such process, a thread id) plus the ones it lacks (pids no kernel hands out,
+ * zombies, kernel threads). An allocation lives exactly as long as its owner, so an owner that
+ * is already gone, or never ends, must not get one.
+ */
+
+/** Linux's PID_MAX_LIMIT: pid_max can be set no higher, so no pid is larger. */
+export const PID_MAX_LIMIT = 4_194_304;
+
+export type RefusalReason = 'invalid_pid' | 'init' | 'no_such_process' | 'zombie' | 'kernel_thread' | 'thread';
+
+export type RequesterCheck = { ok: true; pid: number } | { ok: false; reason: RefusalReason; message: string };
+
+export interface RequesterDeps {
+  processes: ProcessInspector;
+  /** The thread group id (Tgid in /proc/<pid>/status), or null when it cannot be read. */
+  threadGroupOf(pid: number): Promise<number | null>;
+}
+
+export async function checkRequester(value: bigint, deps: RequesterDeps): Promise<RequesterCheck> {
+  if (value === 1n) return { ok: false, reason: 'init', message: 'Not allocating a port to init (pid 1)' };
+  if (value <= 0n || value > BigInt(PID_MAX_LIMIT)) {
+    return { ok: false, reason: 'invalid_pid', message: `Not allocating a port to invalid pid ${value}` };
+  }
+  const pid = Number(value);
+  const owner = await deps.processes.inspect(pid);
+  if (!owner) return { ok: false, reason: 'no_such_process', message: `Not allocating a port to a non-existent process (pid ${pid})` };
+  if (owner.zombie) return { ok: false, reason: 'zombie', message: `Not allocating a port to a zombie (pid ${pid})` };
+  if (owner.kernelThread) return { ok: false, reason: 'kernel_thread', message: `Not allocating a port to a kernel thread (pid ${pid})` };
+  // kill(tid, 0) succeeds for a thread id too; only the thread group leader is a process.
+  // Unknown (no /proc) is let through, as inspect() does.
+  const group = await deps.threadGroupOf(pid);
+  if (group !== null && group !== pid) {
+    return { ok: false, reason: 'thread', message: `Not allocating a port to thread ${pid} of process ${group}` };
+  }
+  return { ok: true, pid };
+}
