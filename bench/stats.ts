@@ -5,6 +5,7 @@ export interface LatencySummary {
   count: number;
   meanMs: number;
   p50Ms: number;
+  p95Ms: number;
   p99Ms: number;
   maxMs: number;
 }
@@ -25,6 +26,7 @@ export function summarizeLatencies(samplesMs: readonly number[]): LatencySummary
     count: sorted.length,
     meanMs: sorted.length > 0 ? total / sorted.length : Number.NaN,
     p50Ms: percentile(sorted, 50),
+    p95Ms: percentile(sorted, 95),
     p99Ms: percentile(sorted, 99),
     maxMs: sorted.length > 0 ? (sorted[sorted.length - 1] ?? Number.NaN) : Number.NaN,
   };
@@ -33,4 +35,9 @@ export function summarizeLatencies(samplesMs: readonly number[]): LatencySummary
 /** Milliseconds elapsed since a `process.hrtime.bigint()` reading. */
 export function msSince(startNs: bigint): number {
   return Number(process.hrtime.bigint() - startNs) / 1e6;
+}
+
+/** Median of unsorted numbers; NaN when empty. */
+export function median(values: readonly number[]): number {
+  return percentile(Float64Array.from(values).sort(), 50);
 }

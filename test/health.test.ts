@@ -7,7 +7,8 @@ import { useTempDir } from './helpers/temp-dir.js';
 
 const INTERVAL = 100;
 const MAX_FAILURES = 2;
-const GRACE = 700;
+// Generous: a loaded CI machine can take a second to start a node process.
+const GRACE = 2000;
 
 async function healthDaemon(overrides: Record<string, unknown> = {}) {
   const daemon = await startTestDaemon(useTempDir(), {
@@ -53,8 +54,9 @@ describe('HealthMonitor with real processes', () => {
     const killedAt = Date.now();
     server.child.kill('SIGKILL');
     await waitFor(() => !daemon.store.allocations.has(port), 'the reclaim');
-    // One cycle may be in flight when the owner dies; allow it and scheduling slack.
-    expect(Date.now() - killedAt).toBeLessThan(INTERVAL * (MAX_FAILURES + 1) + 1000);
+    // One cycle may be in flight when the owner dies; allow it and scheduling slack on a loaded
+    // machine (the bench measures the real figure against the contract's interval × max + 1 s).
+    expect(Date.now() - killedAt).toBeLessThan(INTERVAL * (MAX_FAILURES + 1) + 2500);
     await waitFor(() => reclaimOf(port) !== undefined, 'the audit event');
     expect(reclaimOf(port)).toMatchObject({ reason: 'process_dead', failures: MAX_FAILURES, allocation: { service: 'doomed' } });
   });
@@ -91,8 +93,8 @@ describe('HealthMonitor with real processes', () => {
 
   it('reclaims an allocation whose owner is a zombie', async () => {
     const { daemon, client, reclaimOf } = await healthDaemon();
-    // sh starts `sleep 1` in the background, then becomes `sleep 30`, which never reaps it.
-    const shell = spawnTracked('/bin/sh', ['-c', 'sleep 1 & echo $!; exec sleep 30']);
+    // sh starts `sleep 2` in the background, then becomes `sleep 30`, which never reaps it.
+    const shell = spawnTracked('/bin/sh', ['-c', 'sleep 2 & echo $!; exec sleep 30']);
     const childPid = await new Promise<number>((resolve) => shell.stdout?.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim()))));
     const { allocation } = await client.allocate({ pid: childPid, service: 'zombie', listenCheck: false, port: await testPort() });
     await waitFor(() => reclaimOf(allocation.port) !== undefined, 'the zombie reclaim', 10_000);

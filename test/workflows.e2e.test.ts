@@ -10,10 +10,10 @@ import { useTempDir } from './helpers/temp-dir.js';
 import { processExists } from '../src/system/proc-stat.js';
 
 /** A CLI home whose daemon (autostarted) checks health fast; stopped when the test ends. */
-function fastHome() {
+function fastHome(health: Record<string, unknown> = {}) {
   const dir = useTempDir();
   const config = join(dir, 'config.json');
-  writeFileSync(config, JSON.stringify({ health_monitoring: { check_interval_ms: 200, max_failures: 2, startup_grace_ms: 1500 } }));
+  writeFileSync(config, JSON.stringify({ health_monitoring: { check_interval_ms: 200, max_failures: 2, startup_grace_ms: 1500, ...health } }));
   const env = cliEnv(dir, { PORTS_CONFIG: config });
   delete env['CI'];
   delete env['GITHUB_RUN_ID'];
@@ -175,7 +175,8 @@ describe('cleanup, leases and lookups', () => {
   });
 
   it('sweeps dead owners and expired leases at once, and renews leases', async () => {
-    const { run, status } = fastHome();
+    // A monitor that would only run long after the test, so the sweep is what releases.
+    const { run, status } = fastHome({ check_interval_ms: 600_000 });
     const sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)']);
     onTestFinished(() => void sleeper.kill('SIGKILL'));
     await run('allocate', 'dead', '--pid', String(sleeper.pid), '--no-listen-check');
@@ -185,11 +186,22 @@ describe('cleanup, leases and lookups', () => {
     const swept = JSON.parse((await run('cleanup', '--json')).stdout);
     expect(swept.entries).toEqual([expect.objectContaining({ reason: 'process_dead', allocation: expect.objectContaining({ service: 'dead' }) })]);
 
-    const renewed = JSON.parse((await run('renew', '--service', 'leased', '--ttl', '2s', '--json')).stdout);
-    expect(Date.parse(renewed.renewed[0].expiresAt) - Date.now()).toBeLessThan(2500);
-    await waitFor(async () => (await status()).allocations.length === 0, 'the lease to expire', 10_000);
+    const renewed = JSON.parse((await run('renew', '--service', 'leased', '--ttl', '1s', '--json')).stdout);
+    expect(Date.parse(renewed.renewed[0].expiresAt) - Date.now()).toBeLessThan(1500);
+    expect((await status()).allocations.map((a) => a.service)).toEqual(['leased']);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const expired = JSON.parse((await run('cleanup', '--json')).stdout);
+    expect(expired.entries).toEqual([expect.objectContaining({ reason: 'expired', allocation: expect.objectContaining({ service: 'leased' }) })]);
+    expect((await status()).allocations).toEqual([]);
     const events = (await run('events')).stdout;
     expect(events).toMatch(/allocation\.reclaimed port=\d+ service=leased reason=expired/);
+  });
+
+  it('reclaims an expired lease without a sweep (the HealthMonitor)', async () => {
+    const { run, status } = fastHome();
+    await run('allocate', 'leased', '--no-pid', '--ttl', '1s');
+    await waitFor(async () => (await status()).allocations.length === 0, 'the lease to expire', 10_000);
+    expect((await run('events')).stdout).toMatch(/allocation\.reclaimed port=\d+ service=leased reason=expired/);
   });
 
   it('who, wait, get and env', async () => {

@@ -1,9 +1,9 @@
-import { chmod, stat, unlink } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { PortsError } from '../errors.js';
 import { createLineSplitter, encodeLine } from '../protocol/framing.js';
 import type { Reply } from '../protocol/results.js';
 import type { Handler, Session } from './handler.js';
+import { listenPrivate, unlinkIfOurs, type ListeningSocket } from '../system/unix-socket.js';
 
 /**
  * Bytes ↔ handler on the Unix socket: NDJSON framing, per-connection limits, backpressure,
@@ -38,8 +38,7 @@ export function createSocketServer(handler: Handler, limits: ServerLimits, log: 
   let inFlight = 0;
   let idleWaiters: Array<() => void> = [];
   let server: Server | null = null;
-  let socketPath: string | null = null;
-  let socketIno: number | null = null;
+  let listening: ListeningSocket | null = null;
   let closing: Promise<void> | null = null;
 
   const settle = (): void => {
@@ -142,17 +141,8 @@ export function createSocketServer(handler: Handler, limits: ServerLimits, log: 
     async listen(path: string) {
       const created = createServer(onConnection);
       server = created;
-      await new Promise<void>((resolve, reject) => {
-        created.once('error', reject);
-        created.listen(path, () => {
-          created.off('error', reject);
-          resolve();
-        });
-      });
+      listening = await listenPrivate(created, path);
       created.on('error', (error) => log.warn({ err: error }, 'server error'));
-      await chmod(path, 0o600);
-      socketPath = path;
-      socketIno = (await stat(path)).ino;
     },
     close(deadlineMs: number) {
       closing ??= (async () => {
@@ -174,11 +164,8 @@ export function createSocketServer(handler: Handler, limits: ServerLimits, log: 
         clearTimeout(grace);
         for (const socket of sockets) socket.destroy();
         await closed;
-        if (socketPath) {
-          // Unlink only our own socket file (libuv usually has already): a newer daemon may have replaced it.
-          const now = await stat(socketPath).catch(() => null);
-          if (now && now.ino === socketIno) await unlink(socketPath).catch(() => undefined);
-        }
+        // libuv usually has unlinked it already; a newer daemon's socket is left alone.
+        await unlinkIfOurs(listening);
       })();
       return closing;
     },

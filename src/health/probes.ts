@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { acceptsConnections } from '../system/connect-probe.js';
 import { isZombie, parseProcStat, processExists } from '../system/proc-stat.js';
 import type { HttpObservation, ProcessObservation } from './decide.js';
 import { readListenTable } from './listen-table.js';
@@ -42,20 +42,6 @@ export function observeProcess(pid: number, expectedStartTime: number | null): P
   if (isZombie(stat)) return 'zombie';
   if (expectedStartTime !== null && stat.startTime !== expectedStartTime) return 'reused';
   return 'alive';
-}
-
-/** Connect probe on 127.0.0.1 and ::1: where the LISTEN table cannot be read. */
-function acceptsConnections(port: number, host: string, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ port, host });
-    const done = (result: boolean) => {
-      socket.destroy();
-      resolve(result);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
 }
 
 export function matchesExpected(status: number, expected: readonly (number | string)[]): boolean {

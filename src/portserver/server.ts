@@ -1,4 +1,4 @@
-import { chmod, stat, unlink } from 'node:fs/promises';
+import { listenPrivate, unlinkIfOurs, type ListeningSocket } from '../system/unix-socket.js';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { PortserverHandler, PortserverOutcome } from './handler.js';
 import { requestEnd } from './request.js';
@@ -60,8 +60,7 @@ export function createPortserverServer(options: PortserverServerOptions): Portse
   const connections = new Set<Connection>();
   const handling = new Set<Promise<void>>();
   let server: Server | null = null;
-  let socketPath: string | null = null;
-  let socketIno: number | null = null;
+  let listening: ListeningSocket | null = null;
   let closing: Promise<void> | null = null;
 
   const report = (connection: Connection, result: PortserverResult, fields: Record<string, unknown>, startedAt: number): void => {
@@ -171,17 +170,8 @@ export function createPortserverServer(options: PortserverServerOptions): Portse
       const created = createServer({ allowHalfOpen: true }, onConnection);
       created.maxConnections = options.maxConnections;
       server = created;
-      await new Promise<void>((resolve, reject) => {
-        created.once('error', reject);
-        created.listen(path, () => {
-          created.off('error', reject);
-          resolve();
-        });
-      });
+      listening = await listenPrivate(created, path);
       created.on('error', (error) => log.warn({ err: error }, 'portserver socket error'));
-      await chmod(path, 0o600);
-      socketPath = path;
-      socketIno = (await stat(path)).ino;
     },
     close() {
       closing ??= (async () => {
@@ -192,11 +182,7 @@ export function createPortserverServer(options: PortserverServerOptions): Portse
         await Promise.allSettled([...handling]);
         for (const connection of connections) connection.socket.destroy();
         await closed;
-        if (socketPath) {
-          // Unlink only our own socket file: someone may have replaced it since.
-          const now = await stat(socketPath).catch(() => null);
-          if (now && now.ino === socketIno) await unlink(socketPath).catch(() => undefined);
-        }
+        await unlinkIfOurs(listening);
       })();
       return closing;
     },

@@ -1,4 +1,4 @@
-import { connect } from 'node:net';
+import { acceptsConnections } from '../../system/connect-probe.js';
 import { PortsError } from '../../errors.js';
 import { parseDuration } from '../duration.js';
 import type { CliContext, CommonFlags } from '../context.js';
@@ -11,19 +11,6 @@ import { parseIntFlag } from '../flags.js';
  */
 export interface WaitFlags extends CommonFlags {
   timeout?: string;
-}
-
-function accepts(port: number, host: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ port, host });
-    const done = (result: boolean) => {
-      socket.destroy();
-      resolve(result);
-    };
-    socket.setTimeout(1000, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
 }
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -46,7 +33,7 @@ export async function runWait(target: string, flags: WaitFlags, ctx: CliContext)
       }
     }
     if (port !== null) {
-      const [v4, v6] = await Promise.all([accepts(port, '127.0.0.1'), accepts(port, '::1')]);
+      const [v4, v6] = await Promise.all([acceptsConnections(port, '127.0.0.1', 1000), acceptsConnections(port, '::1', 1000)]);
       if (v4 || v6) {
         const host = v4 ? '127.0.0.1' : '::1';
         if (flags.json) ctx.out.json({ target, port, host, waitedMs: Date.now() - started });
