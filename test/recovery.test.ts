@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../src/daemon/audit.js';
@@ -50,6 +50,18 @@ describe('start-up recovery of state.json', () => {
     expect(report).toMatchObject({ restoredFrom: 'backup', allocations: 1, keptAs: join(stateDir, aside[0] ?? '') });
     const { events } = await client.events();
     expect(events.find((e: AuditEvent) => e.type === 'state.recovered')).toMatchObject({ details: { restoredFrom: 'backup' } });
+  });
+
+  it('moves a state.json that is a symlink aside instead of following it', async () => {
+    const dir = useTempDir();
+    const stateDir = seed(dir, { 'state.json.bak': GOOD(3008) });
+    writeFileSync(join(dir, 'elsewhere.json'), GOOD(3001));
+    symlinkSync(join(dir, 'elsewhere.json'), join(stateDir, 'state.json'));
+    const daemon = await startTestDaemon(dir);
+    const client = await clientFor(daemon.socketPath);
+    expect((await client.status()).allocations.map((a) => a.port)).toEqual([3008]);
+    expect(JSON.parse(readFileSync(join(stateDir, 'last-recovery.json'), 'utf8')).reason).toContain('is a symbolic link');
+    expect(readFileSync(join(dir, 'elsewhere.json'), 'utf8')).toBe(GOOD(3001));
   });
 
   it('starts empty when there is no good copy, and never refuses to start', async () => {

@@ -13,7 +13,9 @@ export interface TextFile {
   write(text: string): Promise<void>;
 }
 
-const WRITE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW;
+// A fresh file every time: whatever sits at the temp path (a planted symlink included) is
+// unlinked first, and O_EXCL | O_NOFOLLOW refuse to follow or reuse anything put there since.
+const WRITE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
 export function createAtomicFile(path: string): TextFile {
   const dir = dirname(path);
@@ -28,6 +30,7 @@ export function createAtomicFile(path: string): TextFile {
       }
     },
     async write(text: string) {
+      await unlink(temp).catch(() => undefined);
       const handle = await open(temp, WRITE_FLAGS, 0o600);
       try {
         await handle.writeFile(text, 'utf8');

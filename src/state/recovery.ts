@@ -59,9 +59,17 @@ export interface RecoveredState {
 
 /** Decide what state to start from, moving a bad state.json aside. */
 export async function recoverState(files: StateFiles, clock: Clock): Promise<RecoveredState> {
-  const text = await readText(files.stateFile);
-  if (text === null) return { text: null, recovery: null };
-  const parsed = tryParse(text, files.stateFile);
+  let text: string | null = null;
+  let parsed: ReturnType<typeof tryParse>;
+  try {
+    text = await readText(files.stateFile);
+    if (text === null) return { text: null, recovery: null };
+    parsed = tryParse(text, files.stateFile);
+  } catch (error) {
+    // A symlink is never followed (O_NOFOLLOW): the link itself is moved aside like a bad file.
+    if ((error as NodeJS.ErrnoException).code !== 'ELOOP') throw error;
+    parsed = { ok: false, reason: `${files.stateFile} is a symbolic link; portkeeper does not follow links for its state` };
+  }
   if (parsed.ok) return { text, recovery: null };
 
   const at = new Date(clock.now()).toISOString();
