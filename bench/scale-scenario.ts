@@ -9,6 +9,7 @@ import { parseListenTable } from '../src/health/listen-table.js';
 import type { HealthStatistics } from '../src/protocol/results.js';
 import type { BenchDaemon } from './daemon-process.js';
 import { startHelper, type HelperProcess } from './helper-process.js';
+import { runPairsScenario, type PairsScenarioResult } from './pairs-scenario.js';
 import { msSince, percentile, summarizeLatencies, type LatencySummary } from './stats.js';
 
 /**
@@ -25,6 +26,9 @@ import { msSince, percentile, summarizeLatencies, type LatencySummary } from './
  *    filtered to a service that does not exist), and the daemon's CPU time over those cycles
  *    from /proc/<pid>/stat (utime + stime).
  * 3. At the largest size: full `status` latency on one connection, and the daemon's RSS.
+ * 3b. At every size: durable allocate+release pairs (reservations, pid null, in the pairs range) on
+ *    top of the live allocations, 1 and 32 clients: every durable write now rewrites a state.json
+ *    holding all of them.
  * 4. Owner death: a second helper owns a few `listenCheck: false` allocations and is SIGKILLed;
  *    the time until they are gone from `status` (polled every 20 ms) is compared with
  *    check_interval × max_failures + 1 s.
@@ -37,6 +41,15 @@ export interface ScaleSettings {
   maxFailures: number;
   ownerDeathPorts: number;
   ranges: Array<{ start: number; end: number }>;
+  /** Pairs measured at every size (null: none). */
+  pairs: SizedPairsSettings | null;
+}
+
+export interface SizedPairsSettings {
+  range: { start: number; end: number };
+  clients: number[];
+  warmupMs: number;
+  durationMs: number;
 }
 
 export interface CycleSample {
@@ -65,6 +78,8 @@ export interface ScaleLevel {
   listenTable: { ms: number; bytes: number; listening: number } | null;
   /** Daemon VmRSS right after the measured cycles, MiB. */
   rssMb: number | null;
+  /** Durable allocate+release pairs at this size (one entry per client count). */
+  pairs: PairsScenarioResult[];
   /** Anything that makes the level's figures doubtful (unhealthy allocations, reclaims…). */
   problems: string[];
 }
@@ -211,7 +226,7 @@ function toSample(cycle: NonNullable<HealthStatistics['last_cycle']>): CycleSamp
  * The next `count` distinct cycles that started at or after `afterWallMs` (daemon and bench share
  * the host clock). Polls a cheap status several times per interval, so no cycle is missed.
  */
-async function collectCycles(client: PortsClient, count: number, afterWallMs: number, intervalMs: number): Promise<CycleSample[]> {
+export async function collectCycles(client: PortsClient, count: number, afterWallMs: number, intervalMs: number): Promise<CycleSample[]> {
   // A cycle's report stays visible for a whole interval: four polls per interval see every one.
   const pollMs = Math.max(50, Math.min(250, Math.floor(intervalMs / 4)));
   const deadline = performance.now() + (count + 2) * intervalMs * 3 + 10_000;
@@ -248,7 +263,7 @@ async function measureListenTable(): Promise<ScaleLevel['listenTable']> {
 }
 
 /** A few gauges from the daemon's Prometheus text (prom-client default metrics, `ports_` prefix). */
-async function readHeap(client: PortsClient): Promise<ScaleResult['heap']> {
+export async function readHeap(client: PortsClient): Promise<ScaleResult['heap']> {
   const { text } = await client.metrics();
   const gauge = (name: string): number | null => {
     const match = new RegExp(`^(?:ports_)?${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
@@ -295,6 +310,7 @@ async function measureLevel(
   const durations = cycles.map((cycle) => cycle.durationMs);
   const listenTable = await measureListenTable();
   const memory = await daemon.readMemory();
+  const pairs = settings.pairs === null ? [] : await measureSizedPairs(daemon, allocations, settings.pairs);
   return {
     allocations,
     fill: fillResult,
@@ -305,11 +321,30 @@ async function measureLevel(
     cpu,
     listenTable,
     rssMb: memory?.rssMb ?? null,
+    pairs,
     problems,
   };
 }
 
-async function measureStatus(client: PortsClient, requests: number): Promise<ScaleResult['status']> {
+/** Durable allocate+release pairs (reservations) while `allocations` others are held. */
+export async function measureSizedPairs(daemon: BenchDaemon, allocations: number, settings: SizedPairsSettings): Promise<PairsScenarioResult[]> {
+  const out: PairsScenarioResult[] = [];
+  for (const clients of settings.clients) {
+    out.push(
+      await runPairsScenario({
+        name: `${clients} client${clients === 1 ? '' : 's'} at ${allocations.toLocaleString('en-US')} allocations`,
+        clients,
+        warmupMs: settings.warmupMs,
+        durationMs: settings.durationMs,
+        range: settings.range,
+        connect: () => daemon.connect(),
+      }),
+    );
+  }
+  return out;
+}
+
+export async function measureStatus(client: PortsClient, requests: number): Promise<ScaleResult['status']> {
   const samples: number[] = [];
   let reply = '';
   let allocations = 0;

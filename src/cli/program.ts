@@ -1,18 +1,13 @@
 import { Command, CommanderError, Option } from 'commander';
 import { PACKAGE_VERSION } from '../version.js';
-import { runAllocate, type AllocateFlags } from './commands/allocate.js';
-import { runDaemonStart, runDaemonStatus, runDaemonStop, type DaemonStartFlags } from './commands/daemon.js';
-import { runCleanup, type CleanupFlags } from './commands/cleanup.js';
-import { runDoctor } from './commands/doctor.js';
-import { runEvents, type EventsFlags } from './commands/events.js';
-import { runEnv, runGet } from './commands/lookup.js';
-import { runRenew } from './commands/renew.js';
-import { runRun, type RunFlags } from './commands/run.js';
-import { runWait, type WaitFlags } from './commands/wait.js';
-import { runWho } from './commands/who.js';
-import { runMetrics } from './commands/metrics.js';
-import { runRelease, type ReleaseFlags } from './commands/release.js';
-import { runStatus, type StatusFlags } from './commands/status.js';
+import type { AllocateFlags } from './commands/allocate.js';
+import type { DaemonStartFlags } from './commands/daemon.js';
+import type { CleanupFlags } from './commands/cleanup.js';
+import type { EventsFlags } from './commands/events.js';
+import type { RunFlags } from './commands/run.js';
+import type { WaitFlags } from './commands/wait.js';
+import type { ReleaseFlags } from './commands/release.js';
+import type { StatusFlags } from './commands/status.js';
 import type { CliContext, CommonFlags } from './context.js';
 
 /**
@@ -58,17 +53,17 @@ export function createProgram(ctx: CliContext): ProgramRun {
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
     .option('--portserver-socket <path>', "also serve Google portpicker's portserver protocol on this socket (for PORTSERVER_ADDRESS)")
     .addOption(jsonOption())
-    .action(run((flags: DaemonStartFlags) => runDaemonStart(flags, ctx)));
+    .action(run(async (flags: DaemonStartFlags) => (await import('./commands/daemon.js')).runDaemonStart(flags, ctx)));
   daemon
     .command('stop')
     .description('stop the daemon gracefully and wait until it is gone')
     .addOption(jsonOption())
-    .action(run((flags: CommonFlags) => runDaemonStop(flags, ctx)));
+    .action(run(async (flags: CommonFlags) => (await import('./commands/daemon.js')).runDaemonStop(flags, ctx)));
   daemon
     .command('status')
     .description('pid, uptime, version and paths of the running daemon (exit 3 when none runs)')
     .addOption(jsonOption())
-    .action(run((flags: CommonFlags) => runDaemonStatus(flags, ctx)));
+    .action(run(async (flags: CommonFlags) => (await import('./commands/daemon.js')).runDaemonStatus(flags, ctx)));
 
   program
     .command('allocate')
@@ -84,7 +79,7 @@ export function createProgram(ctx: CliContext): ProgramRun {
     .option('--health-url <url>', 'HTTP URL the health monitor checks')
     .option('--no-listen-check', 'do not require the port to be listened on; lives as long as its owner')
     .addOption(jsonOption())
-    .action(run((service: string | undefined, flags: AllocateFlags) => runAllocate(service, flags, ctx)));
+    .action(run(async (service: string | undefined, flags: AllocateFlags) => (await import('./commands/allocate.js')).runAllocate(service, flags, ctx)));
 
   program
     .command('release')
@@ -95,7 +90,7 @@ export function createProgram(ctx: CliContext): ProgramRun {
     .option('--owner <tag>', 'release this owner tag’s allocations')
     .option('--strict', 'exit 5 when something named is not allocated (and release nothing)')
     .addOption(jsonOption())
-    .action(run((ports: string[], flags: ReleaseFlags) => runRelease(ports, flags, ctx)));
+    .action(run(async (ports: string[], flags: ReleaseFlags) => (await import('./commands/release.js')).runRelease(ports, flags, ctx)));
 
   program
     .command('status')
@@ -103,7 +98,7 @@ export function createProgram(ctx: CliContext): ProgramRun {
     .option('--service <name>', 'only this service')
     .option('--owner <tag>', 'only this owner tag')
     .addOption(jsonOption())
-    .action(run((flags: StatusFlags) => runStatus(flags, ctx)));
+    .action(run(async (flags: StatusFlags) => (await import('./commands/status.js')).runStatus(flags, ctx)));
 
   program
     .command('run')
@@ -120,7 +115,7 @@ export function createProgram(ctx: CliContext): ProgramRun {
     .option('--env-name <var>', 'also set this variable to the port (for tools that ignore PORT)')
     .addOption(jsonOption().hideHelp())
     .passThroughOptions()
-    .action(run((command: string[], flags: RunFlags) => runRun(command, flags, ctx)));
+    .action(run(async (command: string[], flags: RunFlags) => (await import('./commands/run.js')).runRun(command, flags, ctx)));
 
   program
     .command('cleanup')
@@ -131,7 +126,7 @@ export function createProgram(ctx: CliContext): ProgramRun {
     .option('--timeout <duration>', 'with --kill: how long to wait before SIGKILL (default 10s)')
     .option('--force', 'with --kill: stop any process listening on those ports, not only the owner’s')
     .addOption(jsonOption())
-    .action(run((flags: CleanupFlags) => runCleanup(flags, ctx)));
+    .action(run(async (flags: CleanupFlags) => (await import('./commands/cleanup.js')).runCleanup(flags, ctx)));
 
   program
     .command('renew')
@@ -140,14 +135,14 @@ export function createProgram(ctx: CliContext): ProgramRun {
     .option('--service <name>', 'renew this service’s allocations')
     .option('--ttl <duration>', 'the new lease length, e.g. 30m')
     .addOption(jsonOption())
-    .action(run((ports: string[], flags: CommonFlags & { service?: string; ttl?: string }) => runRenew(ports, flags, ctx)));
+    .action(run(async (ports: string[], flags: CommonFlags & { service?: string; ttl?: string }) => (await import('./commands/renew.js')).runRenew(ports, flags, ctx)));
 
   program
     .command('who')
     .description('which allocation holds a port and which process listens on it')
     .argument('<port>')
     .addOption(jsonOption())
-    .action(run((port: string, flags: CommonFlags) => runWho(port, flags, ctx)));
+    .action(run(async (port: string, flags: CommonFlags) => (await import('./commands/who.js')).runWho(port, flags, ctx)));
 
   program
     .command('wait')
@@ -155,27 +150,27 @@ export function createProgram(ctx: CliContext): ProgramRun {
     .argument('<port-or-service>')
     .option('--timeout <duration>', 'give up after this long (default 60s)')
     .addOption(jsonOption())
-    .action(run((target: string, flags: WaitFlags) => runWait(target, flags, ctx)));
+    .action(run(async (target: string, flags: WaitFlags) => (await import('./commands/wait.js')).runWait(target, flags, ctx)));
 
   program
     .command('get')
     .description('print the port of a service (exit 5 when it has none)')
     .argument('<service>')
     .addOption(jsonOption())
-    .action(run((service: string, flags: CommonFlags) => runGet(service, flags, ctx)));
+    .action(run(async (service: string, flags: CommonFlags) => (await import('./commands/lookup.js')).runGet(service, flags, ctx)));
 
   program
     .command('env')
     .description('print SERVICE_PORT=… lines for eval or .env files')
     .option('--owner <tag>', 'only this owner tag’s allocations')
     .addOption(jsonOption())
-    .action(run((flags: CommonFlags & { owner?: string }) => runEnv(flags, ctx)));
+    .action(run(async (flags: CommonFlags & { owner?: string }) => (await import('./commands/lookup.js')).runEnv(flags, ctx)));
 
   program
     .command('doctor')
     .description('check paths, permissions, versions, config, the ephemeral range, stale allocations, recoveries')
     .addOption(jsonOption())
-    .action(run((flags: CommonFlags) => runDoctor(flags, ctx)));
+    .action(run(async (flags: CommonFlags) => (await import('./commands/doctor.js')).runDoctor(flags, ctx)));
 
   program
     .command('events')
@@ -183,13 +178,13 @@ export function createProgram(ctx: CliContext): ProgramRun {
     .option('--follow', 'keep printing new events until interrupted')
     .option('--limit <n>', 'how many recent events to show first (default 100)')
     .addOption(jsonOption())
-    .action(run((flags: EventsFlags) => runEvents(flags, ctx)));
+    .action(run(async (flags: EventsFlags) => (await import('./commands/events.js')).runEvents(flags, ctx)));
 
   program
     .command('metrics')
     .description('Prometheus text exposition of the daemon’s metrics')
     .addOption(jsonOption())
-    .action(run((flags: CommonFlags) => runMetrics(flags, ctx)));
+    .action(run(async (flags: CommonFlags) => (await import('./commands/metrics.js')).runMetrics(flags, ctx)));
 
   return { program, exitCode: () => code };
 }
