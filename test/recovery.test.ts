@@ -64,6 +64,16 @@ describe('start-up recovery of state.json', () => {
     expect(readFileSync(join(dir, 'elsewhere.json'), 'utf8')).toBe(GOOD(3001));
   });
 
+  it('moves aside a state.json that cannot be read at all (a folder)', async () => {
+    const dir = useTempDir();
+    const stateDir = seed(dir, { 'state.json.bak': GOOD(3004) });
+    mkdirSync(join(stateDir, 'state.json'));
+    const daemon = await startTestDaemon(dir);
+    const client = await clientFor(daemon.socketPath);
+    expect((await client.status()).allocations.map((a) => a.port)).toEqual([3004]);
+    expect(JSON.parse(readFileSync(join(stateDir, 'last-recovery.json'), 'utf8')).reason).toMatch(/cannot be read \(EISDIR\)/);
+  });
+
   it('starts empty when there is no good copy, and never refuses to start', async () => {
     const dir = useTempDir();
     seed(dir, { 'state.json': '\u0000\u0000garbage', 'state.json.bak': 'also bad' });

@@ -1,6 +1,6 @@
 /**
- * The default owner tag: the CI job when a CI environment is detected, so
- * `ports cleanup --owner "$(ports ci-owner)"`-style recipes work without wiring. Pure.
+ * The default owner tag of `allocate` and `run`: the CI job when a CI environment is detected,
+ * so one job's `ports cleanup --owner TAG` finds everything that job started. Pure.
  */
 const PROVIDERS: Array<{ prefix: string; vars: string[] }> = [
   // RUNNER_NAME tells apart matrix legs sharing one self-hosted host.

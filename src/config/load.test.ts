@@ -56,6 +56,7 @@ describe('loadConfig', () => {
     ['an out-of-range number', { limits: { idle_timeout_ms: 5 } }, /limits\.idle_timeout_ms: .*>=1000.*\(got 5\)/],
     ['an unknown default type', { default_type: 'nope' }, /default_type: "nope" is not one of the types/],
     ['a bad log level', { log_level: 'loud' }, /log_level/],
+    ['an abstract portserver address', { portserver: { socket: '@unittest-portserver' } }, /portserver\.socket: a filesystem path/],
     ['a metrics endpoint off loopback', { metrics: { port: 9464, host: '0.0.0.0' } }, /metrics\.host: .*"127\.0\.0\.1"\|"::1".*\(got "0\.0\.0\.0"\)/],
   ])('rejects %s naming the key and the value', (_what, content, message) => {
     const error = configError(() => loadConfig({ env: {}, userFile: userFile(content) }));

@@ -56,8 +56,12 @@ export const configSchema = z
     }),
     /** Google portpicker's portserver protocol on a second socket (PORTSERVER_ADDRESS). */
     portserver: z.strictObject({
-      /** The socket path; null: off. */
-      socket: z.string().min(1).nullable(),
+      /** The socket path; null: off. A filesystem path: Node 20 cannot serve the abstract `@name` addresses portpicker reaches. */
+      socket: z
+        .string()
+        .min(1)
+        .refine((path) => !path.startsWith('@'), 'a filesystem path; abstract "@name" addresses cannot be served from Node 20 in a way portpicker reaches')
+        .nullable(),
       /** Where its ports come from; null: the `test` type's range. */
       range: rangeText.nullable(),
       /** Each connection is closed after this long, answered or not. */

@@ -76,10 +76,11 @@ export function createDaemonCore(deps: CoreDeps): DaemonCore {
   const monitorSettings = healthSettings(deps.config);
   const audit = createAuditTrail({ file: deps.auditFile, clock });
   const metrics = createMetrics({ allocations: () => store.allocations.size, defaults: deps.processMetrics });
-  const history = createReleaseHistory({
+  const historyBounds = {
     maxEntries: deps.config.health_monitoring.history_max_entries,
     maxAgeMs: deps.config.health_monitoring.history_max_age_ms,
-  });
+  };
+  const history = createReleaseHistory(historyBounds);
 
   const service = createAllocationService({
     store,
@@ -190,8 +191,11 @@ export function createDaemonCore(deps: CoreDeps): DaemonCore {
     reconfigure(config) {
       Object.assign(allocationLimits, { maxAllocationsPerOwner: config.limits.max_allocations_per_owner });
       Object.assign(monitorSettings, healthSettings(config));
-      if (monitorSettings.enabled) monitor.start();
-      else void monitor.stop();
+      Object.assign(historyBounds, { maxEntries: config.health_monitoring.history_max_entries, maxAgeMs: config.health_monitoring.history_max_age_ms });
+      // Restart the loop so a new interval applies now, not after the one already scheduled.
+      void monitor.stop().then(() => {
+        if (monitorSettings.enabled) monitor.start();
+      });
     },
   };
 }

@@ -176,6 +176,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
   let closing: Promise<void> | null = null;
   let backupTimer: NodeJS.Timeout | undefined;
+  /** The configuration in force (replaced by reload). */
+  let current: Config = config;
   let metricsServer: MetricsServer | null = null;
   closeDaemon = (reason: string) => {
     closing ??= (async () => {
@@ -188,7 +190,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         await metricsServer?.close();
         // Recorded before connections close, so `events --follow` subscribers see it too.
         core.audit.record({ type: 'daemon.stopped', details: { pid: process.pid, reason } });
-        await server.close(config.limits.shutdown_timeout_ms);
+        await server.close(current.limits.shutdown_timeout_ms);
         await store.flush();
         await refreshBackup(files).catch(() => undefined);
         await core.audit.close();
@@ -236,10 +238,14 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       // What can change while running changes in place; the rest is reported as needing a restart.
       const notes: string[] = [];
       const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-      if (!same(next.paths, config.paths)) notes.push('paths: restart the daemon to use new socket or state paths');
-      if (!same(next.metrics, config.metrics)) notes.push('metrics: restart the daemon to change the HTTP endpoint');
-      if (!same(next.portserver, config.portserver)) notes.push('portserver: restart the daemon to change the portserver socket');
-      if (!same(next.audit, config.audit)) notes.push('audit: restart the daemon to change audit log rotation');
+      if (!same(next.paths, current.paths)) notes.push('paths: restart the daemon to use new socket or state paths');
+      if (!same(next.metrics, current.metrics)) notes.push('metrics: restart the daemon to change the HTTP endpoint');
+      if (!same(next.portserver, current.portserver)) notes.push('portserver: restart the daemon to change the portserver socket');
+      if (!same(next.audit, current.audit)) notes.push('audit: restart the daemon to change audit log rotation');
+      if (config.portserver.socket !== null && next.limits.max_connections !== current.limits.max_connections) {
+        notes.push('limits.max_connections: the portserver socket keeps its limit until a restart');
+      }
+      current = next;
       Object.assign(policy, policyFromConfig(next, ephemeral));
       Object.assign(serverLimits, {
         maxLineBytes: next.limits.max_line_bytes,

@@ -46,6 +46,9 @@ export function resolveDaemonSetup(flags: DaemonFlags, env: NodeJS.ProcessEnv) {
 }
 
 export async function runDaemonForeground(flags: DaemonFlags, io: DaemonRunIo): Promise<number> {
+  // A SIGHUP during start-up must not kill the daemon (its default action); it is a no-op until ready.
+  const early = () => undefined;
+  process.on('SIGHUP', early);
   let daemon: Daemon;
   try {
     const setup = resolveDaemonSetup(flags, io.env);
@@ -53,8 +56,10 @@ export async function runDaemonForeground(flags: DaemonFlags, io: DaemonRunIo): 
   } catch (error) {
     const wrapped = toPortsError(error);
     io.message(wrapped.code === 'E_INTERNAL' ? `portkeeper daemon failed to start (a bug): ${(error as Error).stack ?? wrapped.message}` : wrapped.message);
+    process.off('SIGHUP', early);
     return isPortsError(error) ? wrapped.exitCode : 1;
   }
+  process.off('SIGHUP', early);
   const stop = (signal: string) => () => void daemon.close(signal);
   const onTerm = stop('SIGTERM');
   const onInt = stop('SIGINT');

@@ -1,5 +1,6 @@
 import { constants } from 'node:fs';
-import { copyFile, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename } from 'node:fs/promises';
+import { createAtomicFile } from './atomic-file.js';
 import { isPortsError } from '../errors.js';
 import type { Clock } from '../shared/clock.js';
 import { parseStateText } from './store.js';
@@ -66,16 +67,20 @@ export async function recoverState(files: StateFiles, clock: Clock): Promise<Rec
     if (text === null) return { text: null, recovery: null };
     parsed = tryParse(text, files.stateFile);
   } catch (error) {
-    // A symlink is never followed (O_NOFOLLOW): the link itself is moved aside like a bad file.
-    if ((error as NodeJS.ErrnoException).code !== 'ELOOP') throw error;
-    parsed = { ok: false, reason: `${files.stateFile} is a symbolic link; portkeeper does not follow links for its state` };
+    // Unreadable (a folder, a symlink — never followed —, no permission): moved aside like a bad file.
+    const code = (error as NodeJS.ErrnoException).code;
+    parsed = {
+      ok: false,
+      reason: code === 'ELOOP' ? `${files.stateFile} is a symbolic link; portkeeper does not follow links for its state` : `${files.stateFile} cannot be read (${code ?? (error as Error).message})`,
+    };
   }
   if (parsed.ok) return { text, recovery: null };
 
   const at = new Date(clock.now()).toISOString();
   const keptAs = `${files.stateFile}.corrupt-${at.replace(/[:.]/g, '-')}`;
   await rename(files.stateFile, keptAs);
-  const backup = await readText(files.backupFile);
+  // A backup that cannot be read is no backup.
+  const backup = await readText(files.backupFile).catch(() => null);
   const fromBackup = backup !== null ? tryParse(backup, files.backupFile) : null;
   const recovery: RecoveryReport = {
     at,
@@ -84,15 +89,18 @@ export async function recoverState(files: StateFiles, clock: Clock): Promise<Rec
     restoredFrom: fromBackup?.ok ? 'backup' : 'empty',
     allocations: fromBackup?.ok ? fromBackup.state.allocations.length : 0,
   };
-  await writeFile(files.recoveryFile, `${JSON.stringify(recovery, null, 2)}\n`, { mode: 0o600 });
+  await createAtomicFile(files.recoveryFile).write(`${JSON.stringify(recovery, null, 2)}\n`);
   return { text: fromBackup?.ok ? backup : null, recovery };
 }
 
-/** Refresh state.json.bak from a state.json known to be good (copy to a temp name, then rename). */
+/**
+ * Refresh state.json.bak from state.json (always whole: it is only ever replaced by rename).
+ * Neither file is followed through a symlink; no state.json yet means nothing to back up.
+ */
 export async function refreshBackup(files: StateFiles): Promise<void> {
-  const temp = `${files.backupFile}.tmp`;
-  await copyFile(files.stateFile, temp);
-  await rename(temp, files.backupFile);
+  const text = await readText(files.stateFile);
+  if (text === null) return;
+  await createAtomicFile(files.backupFile).write(text);
 }
 
 export async function readLastRecovery(files: StateFiles): Promise<RecoveryReport | null> {

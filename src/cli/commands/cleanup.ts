@@ -120,18 +120,27 @@ export async function runCleanup(flags: CleanupFlags, ctx: CliContext): Promise<
     // wrapper whose command just stopped) is gone all the same.
     const done = flags.dryRun ? planned : await client.cleanup(owner);
     const releasedNow = new Set(done.entries.map((entry) => entry.allocation.port));
-    const rows = [...planned.entries, ...done.entries.filter((entry) => !planned.entries.some((p) => p.allocation.port === entry.allocation.port))].map((entry) => ({
-      ...entry,
-      action: (flags.dryRun ? entry.action : releasedNow.has(entry.allocation.port) ? 'released' : 'released_by_owner') as CleanupEntry['action'] | 'released_by_owner',
-      kills: kills.get(entry.allocation.port) ?? [],
-    }));
+    // A planned entry the sweep did not release: gone meanwhile (its owner released it, e.g. a
+    // `ports run` wrapper whose command stopped), or still there (renewed, say) and kept.
+    const stillHeld = flags.dryRun
+      ? new Set<string>()
+      : new Set((await client.status()).allocations.map((a) => `${a.port}@${a.createdAt}`));
+    const actionOf = (entry: CleanupEntry): CleanupEntry['action'] | 'released_by_owner' | 'kept' => {
+      if (flags.dryRun || releasedNow.has(entry.allocation.port)) return entry.action;
+      return stillHeld.has(`${entry.allocation.port}@${entry.allocation.createdAt}`) ? 'kept' : 'released_by_owner';
+    };
+    const plannedPorts = new Set(planned.entries.map((entry) => entry.allocation.port));
+    const rows = [...planned.entries.map((entry) => done.entries.find((d) => d.allocation.port === entry.allocation.port) ?? entry), ...done.entries.filter((entry) => !plannedPorts.has(entry.allocation.port))].map(
+      (entry) => ({ ...entry, action: actionOf(entry), kills: kills.get(entry.allocation.port) ?? [] }),
+    );
     if (flags.json) {
       ctx.out.json({ dryRun: flags.dryRun === true, entries: rows });
       return 0;
     }
     for (const row of rows) {
       const what = `${row.allocation.port}${row.allocation.service ? ` (${row.allocation.service})` : ''}`;
-      ctx.out.message(`${flags.dryRun ? 'would release' : 'released'} ${what}: ${describeReason(row)}`);
+      const verb = flags.dryRun ? 'would release' : row.action === 'kept' ? 'kept' : 'released';
+      ctx.out.message(`${verb} ${what}: ${describeReason(row)}`);
       for (const kill of row.kills) {
         const who = `${kill.pid === null ? 'a process of another user' : `pid ${kill.pid}`}${kill.command ? ` (${kill.command.slice(0, 80)})` : ''}`;
         ctx.out.message(kill.signal ? `  stopped ${who} with ${kill.signal}` : `  left ${who} running: ${kill.skipped}`);

@@ -84,6 +84,16 @@ export async function runDoctor(flags: CommonFlags, ctx: CliContext): Promise<nu
       const clashes = Object.entries(setup.config.types)
         .map(([type, range]) => ({ type, overlap: overlaps(range, ephemeral) }))
         .filter((entry): entry is { type: string; overlap: PortRange } => entry.overlap !== null);
+      const portserver = setup.config.portserver;
+      if (portserver.socket !== null) {
+        const pool = portserver.range ?? setup.config.types['test'] ?? null;
+        const clash = pool ? overlaps(pool, ephemeral) : null;
+        checks.push(
+          clash && setup.config.skip_ephemeral_range
+            ? { name: 'portserver', status: 'warn', message: `pool ${formatPortRange(pool as PortRange)} overlaps the ephemeral range (${formatPortRange(clash)} is never handed out); portpicker falls back silently when refused` }
+            : { name: 'portserver', status: 'ok', message: `${portserver.socket}, pool ${pool ? formatPortRange(pool) : 'none'}` },
+        );
+      }
       checks.push(
         clashes.length === 0
           ? { name: 'ephemeral range', status: 'ok', message: `${formatPortRange(ephemeral)}; no configured type overlaps it` }
