@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
 
 /**
- * `npm run bench -- [--duration S] [--warmup S] [--clients 1,8,32] [--scale 1000,10000|none]
- * [--cycles N] [--json PATH|-] [--dir DIR]`.
- * Bounded on purpose: the whole run stays around two minutes at most.
+ * `npm run bench -- [--quick] [--duration S] [--warmup S] [--clients 1,8,32,128]
+ * [--scale 1000,10000|none] [--large 50000|none] [--cycles N] [--cli-runs N] [--json PATH|-] [--dir DIR]`.
+ * Bounded on purpose: the whole default run stays under three minutes; `--quick` under one.
  */
 export interface BenchArgs {
   durationMs: number;
@@ -13,18 +13,41 @@ export interface BenchArgs {
   scaleCounts: number[];
   /** Health cycles measured per scale count. */
   cycles: number;
+  /** Allocations in the preloaded-state proxy (the 50k figures); null to skip it. */
+  largeCount: number | null;
+  /** Fresh `ports` processes timed per command for the CLI cold start; 0 skips it. */
+  cliRuns: number;
+  /** Client counts of the pairs measured on top of each scale size and the large state. */
+  sizedPairsClients: number[];
+  /** Measured ms of each of those (their warm-up is a tenth of it). */
+  sizedPairsMs: number;
+  /** Another built checkout whose CLI cold start is measured next to this one's (before/after); null: none. */
+  cliBaseline: string | null;
+  /** Write V8 CPU profiles of the bench daemons into this folder and summarize them; null: none. */
+  cpuProfDir: string | null;
+  quick: boolean;
   jsonPath: string | null;
   baseDir: string | null;
   help: boolean;
 }
 
 export const USAGE = `usage: npm run bench -- [options]
-  --duration S     measured seconds per scenario (default 3, at most 15)
+  --quick          a smoke run in under a minute: --duration 1 --warmup 0.25 --clients 1,32
+                   --scale 1000 --cycles 3 --large none --cli-runs 5 (explicit flags still win)
+  --duration S     measured seconds per scenario (default 3, at most 15); also get-port's
   --warmup S       warm-up seconds per scenario (default 0.5, at most 5)
-  --clients LIST   concurrent clients per scenario (default 1,8,32; each at most 256)
+  --clients LIST   concurrent clients per scenario (default 1,8,32,128; each at most 256)
   --scale LIST     live allocations for the health-cycle run (default 1000,10000; each 1..11000;
                    'none' skips it, and with it the status, RSS and owner-death figures)
+  --large N        allocations preloaded into a third daemon's state.json for the big-state
+                   proxy (default 50000, at most 59000; 'none' skips it)
   --cycles N       health cycles measured per scale count (default 7, at most 20)
+  --cli-runs N     fresh \`ports\` processes per command for the CLI cold start (default 20,
+                   at most 50; 0 skips it)
+  --cli-baseline DIR  also time the CLI of another built checkout (its bin/ports and dist/)
+                   against the same daemon, for a before/after comparison
+  --cpu-prof DIR   run the bench daemons under node --cpu-prof (profiles written to DIR when
+                   they stop) and print where their CPU time went; slows them a little
   --json PATH      also write the results as JSON to PATH ('-' for stdout)
   --dir DIR        parent of the temp folder for socket and state (default the OS temp dir)`;
 
@@ -37,8 +60,8 @@ function seconds(text: string | undefined, fallback: number, max: number, flag: 
   return Math.round(value * 1000);
 }
 
-function clientCounts(text: string | undefined): number[] {
-  if (text === undefined) return [1, 8, 32];
+function clientCounts(text: string | undefined, fallback: number[]): number[] {
+  if (text === undefined) return fallback;
   const counts = text.split(',').map((part) => Number(part.trim()));
   if (counts.length === 0 || counts.length > 6 || counts.some((n) => !Number.isInteger(n) || n < 1 || n > 256)) {
     throw new UsageError(`--clients must be up to 6 comma-separated integers in 1..256, got "${text}"`);
@@ -48,8 +71,8 @@ function clientCounts(text: string | undefined): number[] {
 
 export const MAX_SCALE_COUNT = 11_000;
 
-function scaleCounts(text: string | undefined): number[] {
-  if (text === undefined) return [1000, 10_000];
+function scaleCounts(text: string | undefined, fallback: number[]): number[] {
+  if (text === undefined) return fallback;
   if (text.trim() === 'none') return [];
   const counts = text.split(',').map((part) => Number(part.trim()));
   if (counts.length === 0 || counts.length > 4 || counts.some((n) => !Number.isInteger(n) || n < 1 || n > MAX_SCALE_COUNT)) {
@@ -58,8 +81,25 @@ function scaleCounts(text: string | undefined): number[] {
   return [...new Set(counts)].sort((a, b) => a - b);
 }
 
-function cycleCount(text: string | undefined): number {
-  if (text === undefined) return 7;
+export const MAX_LARGE_COUNT = 59_000;
+
+function largeCount(text: string | undefined, fallback: number | null): number | null {
+  if (text === undefined) return fallback;
+  if (text.trim() === 'none') return null;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1 || value > MAX_LARGE_COUNT) throw new UsageError(`--large must be 'none' or an integer in 1..${MAX_LARGE_COUNT}, got "${text}"`);
+  return value;
+}
+
+function cliRuns(text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0 || value > 50) throw new UsageError(`--cli-runs must be an integer in 0..50, got "${text}"`);
+  return value;
+}
+
+function cycleCount(text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
   const value = Number(text);
   if (!Number.isInteger(value) || value < 1 || value > 20) throw new UsageError(`--cycles must be an integer in 1..20, got "${text}"`);
   return value;
@@ -78,6 +118,11 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
         clients: { type: 'string' },
         scale: { type: 'string' },
         cycles: { type: 'string' },
+        large: { type: 'string' },
+        'cli-runs': { type: 'string' },
+        'cli-baseline': { type: 'string' },
+        'cpu-prof': { type: 'string' },
+        quick: { type: 'boolean' },
         json: { type: 'string' },
         dir: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -86,12 +131,21 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+  const quick = values.quick ?? false;
+  const durationMs = seconds(values.duration, quick ? 1 : 3, 15, '--duration');
   return {
-    durationMs: seconds(values.duration, 3, 15, '--duration'),
-    warmupMs: seconds(values.warmup, 0.5, 5, '--warmup'),
-    clientCounts: clientCounts(values.clients),
-    scaleCounts: scaleCounts(values.scale),
-    cycles: cycleCount(values.cycles),
+    durationMs,
+    warmupMs: seconds(values.warmup, quick ? 0.25 : 0.5, 5, '--warmup'),
+    clientCounts: clientCounts(values.clients, quick ? [1, 32] : [1, 8, 32, 128]),
+    scaleCounts: scaleCounts(values.scale, quick ? [1000] : [1000, 10_000]),
+    cycles: cycleCount(values.cycles, quick ? 3 : 7),
+    largeCount: largeCount(values.large, quick ? null : 50_000),
+    cliRuns: cliRuns(values['cli-runs'], quick ? 5 : 20),
+    sizedPairsClients: [1, 32],
+    sizedPairsMs: Math.min(durationMs, 2000),
+    cliBaseline: values['cli-baseline'] ?? null,
+    cpuProfDir: values['cpu-prof'] ?? null,
+    quick,
     jsonPath: values.json ?? null,
     baseDir: values.dir ?? null,
     help: values.help ?? false,

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, open, rm } from 'node:fs/promises';
 import { createConnection, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,11 @@ import { msSince, summarizeLatencies, type LatencySummary } from './stats.js';
  */
 export interface Baseline {
   durableWrite: LatencySummary;
+  /**
+   * What an append-only journal would pay instead: one ~300-byte JSON line appended to a file kept
+   * open, then fdatasync (no temp file, no rename, no folder fsync). Not what the daemon does today.
+   */
+  journalAppend: LatencySummary;
   socketRoundTripUs: number;
   oneClientCeilingPairsPerSecond: number;
 }
@@ -31,6 +36,24 @@ async function measureDurableWrites(dir: string, ms: number): Promise<LatencySum
     const start = process.hrtime.bigint();
     await file.write(STATE_LIKE_TEXT);
     samples.push(msSince(start));
+  }
+  return summarizeLatencies(samples);
+}
+
+async function measureJournalAppends(dir: string, ms: number): Promise<LatencySummary> {
+  const handle = await open(join(dir, 'journal.log'), 'a', 0o600);
+  const line = `${JSON.stringify({ op: 'allocate', allocation: { port: 20000, service: 'web', pid: 12345, pad: 'x'.repeat(220) } })}\n`;
+  const samples: number[] = [];
+  try {
+    const end = performance.now() + ms;
+    while (performance.now() < end) {
+      const start = process.hrtime.bigint();
+      await handle.appendFile(line);
+      await handle.datasync();
+      samples.push(msSince(start));
+    }
+  } finally {
+    await handle.close();
   }
   return summarizeLatencies(samples);
 }
@@ -70,8 +93,9 @@ export async function measureBaseline(options: { baseDir?: string; ms: number })
   const dir = await mkdtemp(join(options.baseDir ?? tmpdir(), 'pkb-'));
   try {
     const durableWrite = await measureDurableWrites(dir, options.ms);
+    const journalAppend = await measureJournalAppends(dir, Math.min(1000, options.ms));
     const socketRoundTripUs = await measureSocketRoundTrip(dir, Math.min(500, options.ms));
-    return { durableWrite, socketRoundTripUs, oneClientCeilingPairsPerSecond: 1000 / (2 * durableWrite.meanMs) };
+    return { durableWrite, journalAppend, socketRoundTripUs, oneClientCeilingPairsPerSecond: 1000 / (2 * durableWrite.meanMs) };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -1,9 +1,11 @@
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { CpuProfile } from './cpu-profile.js';
 import { median, percentile } from './stats.js';
 
 /**
@@ -12,10 +14,11 @@ import { median, percentile } from './stats.js';
  * process timed from spawn to exit, interleaved with `ports --version` (no daemon contact) and
  * an empty ES module (Node's own floor). Then where the time goes:
  *
- * - imports: a fresh process imports the CLI's modules one by one (what `allocate` needs first,
- *   then what it does not), timing each import's marginal cost; medians over the runs;
- * - graph: every module the CLI resolves at start (ESM resolve hooks) and every CommonJS file it
- *   requires, with their sizes;
+ * - graph: every module `ports allocate` resolves (ESM resolve hooks, including the command
+ *   module it imports lazily) and every CommonJS file it requires, with their sizes;
+ * - imports: a fresh process imports exactly those modules one by one, dependencies first (a
+ *   post-order walk of that graph; a package as one step), timing each import's marginal cost
+ *   (resolve, read, compile, evaluate); medians over the runs;
  * - profile: one `node --cpu-prof` run of `ports allocate`, its samples split into module
  *   loading, the CLI's own run, idle (waiting for the daemon) and the rest.
  */
@@ -28,6 +31,7 @@ export interface WallSummary {
   maxMs: number;
 }
 
+/** 'autostart only': loaded by `ports allocate` but used only when no daemon answers. */
 export type ImportRole = 'allocate' | 'autostart only' | 'other commands';
 
 export interface ImportStep {
@@ -53,6 +57,8 @@ export interface ProfileSummary {
 }
 
 export interface ColdStartResult {
+  /** The checkout whose bin/ports and dist/ were measured. */
+  root: string;
   runs: number;
   range: { start: number; end: number };
   floor: WallSummary;
@@ -67,9 +73,7 @@ export interface ColdStartResult {
 }
 
 // Compiled to dist-bench/bench/: the repository root is two levels up.
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BIN_PORTS = join(ROOT, 'bin', 'ports');
-const DIST = join(ROOT, 'dist');
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const HERE = fileURLToPath(new URL('./', import.meta.url));
 const EMPTY_ENTRY = join(HERE, 'empty-entry.js');
 const IMPORT_CHILD = join(HERE, 'import-cost-child.js');
@@ -80,10 +84,10 @@ interface RunOutcome {
   stdout: string;
 }
 
-function runNode(args: readonly string[], env: NodeJS.ProcessEnv): Promise<RunOutcome> {
+function runNode(args: readonly string[], env: NodeJS.ProcessEnv, cwd: string): Promise<RunOutcome> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(process.execPath, args, { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -112,63 +116,47 @@ function summarizeWall(samples: readonly number[]): WallSummary {
   };
 }
 
-const dist = (path: string): string => pathToFileURL(join(DIST, path)).href;
-
-/** What `ports allocate` needs first (in dependency order), then what it loads without needing it. */
-async function importSteps(): Promise<Array<{ label: string; specifier: string; role: ImportRole }>> {
-  const files = (names: string[], role: ImportRole): Array<{ label: string; specifier: string; role: ImportRole }> =>
-    names.filter((name) => existsSync(join(DIST, name))).map((name) => ({ label: `dist/${name}`, specifier: dist(name), role }));
-  const commands = (await readdir(join(DIST, 'cli', 'commands')).catch(() => [] as string[]))
-    .filter((name) => name.endsWith('.js') && name !== 'allocate.js' && name !== 'release.js')
-    .sort();
-  return [
-    { label: 'node:net', specifier: 'node:net', role: 'allocate' },
-    { label: 'commander (package)', specifier: 'commander', role: 'allocate' },
-    ...files(['errors.js', 'version.js', 'protocol/framing.js', 'shared/paths.js', 'client/client.js', 'client/locate.js', 'client/socket-transport.js'], 'allocate'),
-    { label: 'node:child_process', specifier: 'node:child_process', role: 'autostart only' },
-    ...files(['client/autostart.js'], 'autostart only'),
-    ...files(
-      [
-        'client/connect.js',
-        'cli/output.js',
-        'system/proc-stat.js',
-        'cli/caller-pid.js',
-        'cli/flags.js',
-        'cli/duration.js',
-        'cli/ci-owner.js',
-        'shared/port-range.js',
-        'cli/commands/allocate.js',
-        'cli/commands/release.js',
-      ],
-      'allocate',
-    ),
-    ...files(
-      commands.map((name) => `cli/commands/${name}`),
-      'other commands',
-    ),
-    ...files(['cli/program.js', 'cli/main.js'], 'allocate'),
-  ];
+interface Step {
+  label: string;
+  specifier: string;
+  role: ImportRole;
 }
 
-async function measureImports(runs: number, env: NodeJS.ProcessEnv): Promise<ColdStartResult['imports']> {
-  const steps = await importSteps();
-  const perStep = new Map<string, number[]>();
-  const boots: number[] = [];
-  const payload = JSON.stringify(steps.map(({ label, specifier }) => ({ label, specifier })));
+/** Per root (null: no trace), interleaved run by run. */
+async function measureImports(
+  stepsPerRoot: ReadonlyArray<readonly Step[] | null>,
+  runs: number,
+  env: NodeJS.ProcessEnv,
+  roots: readonly string[],
+): Promise<Array<ColdStartResult['imports']>> {
+  const state = stepsPerRoot.map((steps) => ({ steps, perStep: new Map<string, number[]>(), boots: [] as number[] }));
   for (let i = 0; i < runs; i++) {
-    const { stdout } = await runNode([IMPORT_CHILD, payload], env);
-    const result = JSON.parse(stdout) as { bootMs: number; steps: Array<{ label: string; ms: number }> };
-    boots.push(result.bootMs);
-    for (const step of result.steps) perStep.set(step.label, [...(perStep.get(step.label) ?? []), step.ms]);
+    for (const [index, { steps, perStep, boots }] of state.entries()) {
+      if (steps === null) continue;
+      const payload = JSON.stringify(steps.map(({ label, specifier }) => ({ label, specifier })));
+      const { stdout } = await runNode([IMPORT_CHILD, payload], env, roots[index] ?? REPO_ROOT);
+      const result = JSON.parse(stdout) as { bootMs: number; steps: Array<{ label: string; ms: number }> };
+      boots.push(result.bootMs);
+      for (const step of result.steps) perStep.set(step.label, [...(perStep.get(step.label) ?? []), step.ms]);
+    }
   }
-  const out = steps.map((step) => ({ label: step.label, role: step.role, ms: median(perStep.get(step.label) ?? []) }));
-  return { bootMs: median(boots), totalMs: out.reduce((sum, step) => sum + step.ms, 0), steps: out };
+  return state.map(({ steps, perStep, boots }) => {
+    if (steps === null) return null;
+    const out = steps.map((step) => ({ label: step.label, role: step.role, ms: median(perStep.get(step.label) ?? []) }));
+    return { bootMs: median(boots), totalMs: out.reduce((sum, step) => sum + step.ms, 0), steps: out };
+  });
 }
 
-function groupOf(file: string): string {
-  const rel = relative(ROOT, file);
-  const pkg = /^node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(rel);
-  if (pkg) return `node_modules/${pkg[1]}`;
+/** The package a file belongs to (also through a symlinked node_modules), or null. */
+function packageOf(file: string): string | null {
+  const match = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(file);
+  return match?.[1] ?? null;
+}
+
+function groupOf(file: string, root: string): string {
+  const rel = relative(root, file);
+  const pkg = packageOf(file);
+  if (pkg !== null) return `node_modules/${pkg}`;
   if (rel.startsWith('dist/cli/commands/')) return 'dist/cli/commands';
   const dir = /^(dist\/[^/]+)\//.exec(rel);
   if (dir) return dir[1] as string;
@@ -176,21 +164,36 @@ function groupOf(file: string): string {
   return rel.startsWith('..') ? 'outside the repository' : rel;
 }
 
-async function traceGraph(dir: string, env: NodeJS.ProcessEnv, range: { start: number; end: number }): Promise<ModuleGraph | null> {
-  const traceFile = join(dir, 'trace.tsv');
-  const { stdout } = await runNode(['--import', pathToFileURL(TRACE_REGISTER).href, BIN_PORTS, 'allocate', '--no-pid', '--range', `${range.start}-${range.end}`], {
+interface Trace {
+  graph: ModuleGraph;
+  /** What to import, dependencies first, to rebuild the graph one module at a time. */
+  steps: Step[];
+}
+
+async function traceGraph(dir: string, env: NodeJS.ProcessEnv, root: string, range: { start: number; end: number }): Promise<Trace | null> {
+  const traceFile = join(dir, `trace-${createHash('sha1').update(root).digest('hex').slice(0, 8)}.tsv`);
+  const entry = pathToFileURL(join(root, 'bin', 'ports')).href;
+  const { stdout } = await runNode(['--import', pathToFileURL(TRACE_REGISTER).href, join(root, 'bin', 'ports'), 'allocate', '--no-pid', '--range', `${range.start}-${range.end}`], {
     ...env,
     PKB_TRACE_FILE: traceFile,
-  });
-  await runNode([BIN_PORTS, 'release', stdout.trim()], env);
+  }, root);
+  await runNode([join(root, 'bin', 'ports'), 'release', stdout.trim()], env, root);
   const text = await readFile(traceFile, 'utf8').catch(() => null);
   if (text === null) return null;
   const esm = new Set<string>();
   const cjs = new Set<string>();
   const builtins = new Set<string>();
+  const children = new Map<string, string[]>();
+  const parents = new Map<string, Set<string>>();
   for (const line of text.split('\n')) {
-    const [kind, url] = line.split('\t');
+    const [kind, url, parent] = line.split('\t');
     if (!url) continue;
+    if (kind === 'esm' && parent) {
+      const list = children.get(parent) ?? [];
+      if (!list.includes(url)) list.push(url);
+      children.set(parent, list);
+      parents.set(url, (parents.get(url) ?? new Set()).add(parent));
+    }
     if (url.startsWith('node:')) builtins.add(url);
     else if (kind === 'esm' && url.startsWith('file:')) {
       const file = fileURLToPath(url);
@@ -200,30 +203,68 @@ async function traceGraph(dir: string, env: NodeJS.ProcessEnv, range: { start: n
   }
   const groups = new Map<string, { files: number; bytes: number }>();
   for (const file of new Set([...esm, ...cjs])) {
-    const group = groupOf(file);
+    const group = groupOf(file, root);
     const size = await stat(file).then((s) => s.size, () => 0);
     const entry = groups.get(group) ?? { files: 0, bytes: 0 };
     entry.files++;
     entry.bytes += size;
     groups.set(group, entry);
   }
+
+  // Post-order from bin/ports: every module after what it imports. bin/ports itself runs the CLI, so it is left out.
+  const order: string[] = [];
+  const seen = new Set<string>();
+  const visit = (url: string): void => {
+    if (seen.has(url)) return;
+    seen.add(url);
+    for (const child of children.get(url) ?? []) visit(child);
+    order.push(url);
+  };
+  visit(entry);
+  const fileOf = (url: string): string | null => (url.startsWith('file:') ? fileURLToPath(url) : null);
+  // A module only autostart needs: autostart.js, and whatever only such modules import.
+  const autostartOnly = new Set<string>();
+  for (const url of [...order].reverse()) {
+    const from = [...(parents.get(url) ?? [])];
+    if (url.endsWith('/client/autostart.js') || (from.length > 0 && from.every((p) => autostartOnly.has(p)))) autostartOnly.add(url);
+  }
+  const steps: Step[] = [];
+  const packagesDone = new Set<string>();
+  for (const url of order) {
+    if (url === entry) continue;
+    const file = fileOf(url);
+    const role: ImportRole = autostartOnly.has(url)
+      ? 'autostart only'
+      : /\/cli\/commands\/(?!allocate\.js$)[^/]+$/.test(url)
+        ? 'other commands'
+        : 'allocate';
+    if (file === null) {
+      steps.push({ label: url, specifier: url, role });
+      continue;
+    }
+    const pkg = packageOf(file);
+    if (pkg !== null) {
+      // One step per package, at its entry as the CLI imports it (the first URL imported from outside the package).
+      const fromOutside = [...(parents.get(url) ?? [])].some((p) => (fileOf(p) === null ? true : packageOf(fileOf(p) as string) !== pkg));
+      if (packagesDone.has(pkg) || !fromOutside) continue;
+      packagesDone.add(pkg);
+      steps.push({ label: `${pkg} (package)`, specifier: url, role });
+      continue;
+    }
+    steps.push({ label: relative(root, file), specifier: url, role });
+  }
   return {
-    esm: esm.size,
-    cjs: [...cjs].filter((file) => !esm.has(file)).length,
-    builtins: builtins.size,
-    groups: [...groups].map(([group, value]) => ({ group, ...value })).sort((a, b) => b.bytes - a.bytes),
+    graph: {
+      esm: esm.size,
+      cjs: [...cjs].filter((file) => !esm.has(file)).length,
+      builtins: builtins.size,
+      groups: [...groups].map(([group, value]) => ({ group, ...value })).sort((a, b) => b.bytes - a.bytes),
+    },
+    steps,
   };
 }
 
-interface CpuProfile {
-  nodes: Array<{ id: number; callFrame: { functionName: string; url: string }; children?: number[] }>;
-  samples: number[];
-  timeDeltas: number[];
-  startTime: number;
-  endTime: number;
-}
-
-export function summarizeProfile(profile: CpuProfile): ProfileSummary {
+export function summarizeProfile(profile: CpuProfile, root: string): ProfileSummary {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parent = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
@@ -250,7 +291,7 @@ export function summarizeProfile(profile: CpuProfile): ProfileSummary {
     const category = categoryOf(id);
     categories.set(category, (categories.get(category) ?? 0) + ms);
     const url = byId.get(id)?.callFrame.url ?? '';
-    const script = url === '' ? `(${byId.get(id)?.callFrame.functionName ?? '?'})` : url.startsWith('file:') ? relative(ROOT, fileURLToPath(url)) : url;
+    const script = url === '' ? `(${byId.get(id)?.callFrame.functionName ?? '?'})` : url.startsWith('file:') ? relative(root, fileURLToPath(url)) : url;
     scripts.set(script, (scripts.get(script) ?? 0) + ms);
   });
   return {
@@ -260,13 +301,14 @@ export function summarizeProfile(profile: CpuProfile): ProfileSummary {
   };
 }
 
-async function profileAllocate(dir: string, env: NodeJS.ProcessEnv, range: { start: number; end: number }): Promise<ProfileSummary | null> {
-  const profileDir = join(dir, 'cpu-prof');
-  const { stdout } = await runNode(['--cpu-prof', '--cpu-prof-dir', profileDir, BIN_PORTS, 'allocate', '--no-pid', '--range', `${range.start}-${range.end}`], env);
-  await runNode([BIN_PORTS, 'release', stdout.trim()], env);
+async function profileAllocate(workDir: string, env: NodeJS.ProcessEnv, root: string, range: { start: number; end: number }): Promise<ProfileSummary | null> {
+  const profileDir = join(workDir, 'cpu-prof');
+  const bin = join(root, 'bin', 'ports');
+  const { stdout } = await runNode(['--cpu-prof', '--cpu-prof-dir', profileDir, bin, 'allocate', '--no-pid', '--range', `${range.start}-${range.end}`], env, root);
+  await runNode([bin, 'release', stdout.trim()], env, root);
   const [file] = await readdir(profileDir).catch(() => [] as string[]);
   if (file === undefined) return null;
-  return summarizeProfile(JSON.parse(await readFile(join(profileDir, file), 'utf8')) as CpuProfile);
+  return summarizeProfile(JSON.parse(await readFile(join(profileDir, file), 'utf8')) as CpuProfile, root);
 }
 
 export async function measureCliColdStart(options: {
@@ -275,42 +317,66 @@ export async function measureCliColdStart(options: {
   /** The bench daemon's client env: its socket, PORTS_NO_AUTOSTART=1. */
   env: NodeJS.ProcessEnv;
   baseDir?: string;
+  /**
+   * Built checkouts to measure (their bin/ports and dist/), this one by default. With more than
+   * one, their runs are interleaved round by round, so a change in the host's load hits all alike.
+   */
+  roots?: string[];
   progress(text: string): void;
-}): Promise<ColdStartResult> {
+}): Promise<ColdStartResult[]> {
   const { env, range, runs } = options;
+  const roots = options.roots ?? [REPO_ROOT];
+  for (const root of roots) if (!existsSync(join(root, 'dist', 'cli', 'main.js'))) throw new Error(`${root} has no dist/cli/main.js: build it first`);
   const dir = await mkdtemp(join(options.baseDir ?? tmpdir(), 'pkb-cli-'));
   try {
-    const samples = { floor: [] as number[], version: [] as number[], allocate: [] as number[], release: [] as number[], loadOnly: [] as number[] };
-    const loadMain = JSON.stringify([{ label: 'main', specifier: dist('cli/main.js') }]);
+    const floor: number[] = [];
+    const perRoot = roots.map((root) => ({
+      root,
+      bin: join(root, 'bin', 'ports'),
+      run: (args: readonly string[]): Promise<RunOutcome> => runNode(args, env, root),
+      loadMain: JSON.stringify([{ label: 'main', specifier: pathToFileURL(join(root, 'dist', 'cli', 'main.js')).href }]),
+      samples: { version: [] as number[], allocate: [] as number[], release: [] as number[], loadOnly: [] as number[] },
+    }));
+    const allocateArgs = ['allocate', '--no-pid', '--range', `${range.start}-${range.end}`];
     // One untimed round first: the page cache holds every file afterwards, as on a CI runner's second step.
-    const warm = await runNode([BIN_PORTS, 'allocate', '--no-pid', '--range', `${range.start}-${range.end}`], env);
-    await runNode([BIN_PORTS, 'release', warm.stdout.trim()], env);
-    for (let i = 0; i < runs; i++) {
-      samples.floor.push((await runNode([EMPTY_ENTRY], env)).ms);
-      samples.version.push((await runNode([BIN_PORTS, '--version'], env)).ms);
-      samples.loadOnly.push((await runNode([IMPORT_CHILD, loadMain], env)).ms);
-      const allocated = await runNode([BIN_PORTS, 'allocate', '--no-pid', '--range', `${range.start}-${range.end}`], env);
-      samples.allocate.push(allocated.ms);
-      const port = allocated.stdout.trim();
-      if (!/^\d+$/.test(port)) throw new Error(`ports allocate printed "${port}", not a port number`);
-      samples.release.push((await runNode([BIN_PORTS, 'release', port], env)).ms);
+    for (const { run, bin } of perRoot) {
+      const warm = await run([bin, ...allocateArgs]);
+      await run([bin, 'release', warm.stdout.trim()]);
     }
-    options.progress(`cli: where the start-up time goes (imports one by one ×${runs}, module graph, one --cpu-prof run)…`);
-    const imports = await measureImports(runs, env);
-    const graph = await traceGraph(dir, env, range).catch(() => null);
-    const profile = await profileAllocate(dir, env, range).catch(() => null);
-    return {
-      runs,
-      range,
-      floor: summarizeWall(samples.floor),
-      version: summarizeWall(samples.version),
-      allocate: summarizeWall(samples.allocate),
-      release: summarizeWall(samples.release),
-      loadOnly: summarizeWall(samples.loadOnly),
-      imports,
-      graph,
-      profile,
-    };
+    for (let i = 0; i < runs; i++) {
+      floor.push((await runNode([EMPTY_ENTRY], env, REPO_ROOT)).ms);
+      for (const { run, bin, loadMain, samples } of perRoot) {
+        samples.version.push((await run([bin, '--version'])).ms);
+        samples.loadOnly.push((await run([IMPORT_CHILD, loadMain])).ms);
+        const allocated = await run([bin, ...allocateArgs]);
+        samples.allocate.push(allocated.ms);
+        const port = allocated.stdout.trim();
+        if (!/^\d+$/.test(port)) throw new Error(`ports allocate printed "${port}", not a port number`);
+        samples.release.push((await run([bin, 'release', port])).ms);
+      }
+    }
+    options.progress(`cli: where the start-up time goes (module graph, imports one by one ×${runs}, one --cpu-prof run)…`);
+    const traces = [];
+    for (const { root } of perRoot) traces.push(await traceGraph(dir, env, root, range).catch(() => null));
+    const imports = await measureImports(traces.map((trace) => trace?.steps ?? null), runs, env, roots);
+    const out: ColdStartResult[] = [];
+    for (const [index, { root, samples }] of perRoot.entries()) {
+      const profile = await profileAllocate(join(dir, String(index)), env, root, range).catch(() => null);
+      out.push({
+        root,
+        runs,
+        range,
+        floor: summarizeWall(floor),
+        version: summarizeWall(samples.version),
+        allocate: summarizeWall(samples.allocate),
+        release: summarizeWall(samples.release),
+        loadOnly: summarizeWall(samples.loadOnly),
+        imports: imports[index] ?? null,
+        graph: traces[index]?.graph ?? null,
+        profile,
+      });
+    }
+    return out;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

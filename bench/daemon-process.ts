@@ -1,5 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,6 +41,10 @@ export interface StartBenchDaemonOptions {
   stopTimeoutMs?: number;
   /** A user config layered over the shipped defaults (written to the temp folder, passed as PORTS_CONFIG). */
   config?: Record<string, unknown>;
+  /** A state.json to start from, written into the fresh state folder (0700, file 0600) before the daemon starts. */
+  preloadState?: string;
+  /** Extra node flags for the daemon process (e.g. --cpu-prof --cpu-prof-dir DIR). */
+  nodeArgs?: string[];
 }
 
 // Compiled to dist-bench/bench/, so the repository root is two levels up.
@@ -91,9 +95,18 @@ export async function startBenchDaemon(options: StartBenchDaemonOptions = {}): P
       throw error;
     });
   }
+  if (options.preloadState !== undefined) {
+    const text = options.preloadState;
+    await mkdir(stateDir, { mode: 0o700 })
+      .then(() => writeFile(join(stateDir, 'state.json'), text, { mode: 0o600 }))
+      .catch(async (error: unknown) => {
+        await rm(dir, { recursive: true, force: true });
+        throw error;
+      });
+  }
   const env = daemonEnv(dir, socketPath, stateDir, configPath);
 
-  const child = spawn(process.execPath, [BIN_PORTS, 'daemon', '--foreground', '--detached'], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), BIN_PORTS, 'daemon', '--foreground', '--detached'], {
     env,
     cwd: dir,
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -198,4 +211,14 @@ export async function readProcessCpuTicks(pid: number): Promise<number | null> {
   const utime = Number(fields[11]);
   const stime = Number(fields[12]);
   return Number.isFinite(utime) && Number.isFinite(stime) ? utime + stime : null;
+}
+
+/** Clock ticks per second for /proc/<pid>/stat times (getconf CLK_TCK; 100 when unknown). */
+export function clockTicksPerSecond(): number {
+  try {
+    const value = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+    return Number.isInteger(value) && value > 0 ? value : 100;
+  } catch {
+    return 100;
+  }
 }

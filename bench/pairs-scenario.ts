@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { PortsClient } from '../src/client/client.js';
+import { clockTicksPerSecond } from './daemon-process.js';
 import { msSince, summarizeLatencies, type LatencySummary } from './stats.js';
 
 /**
@@ -17,6 +18,8 @@ export interface PairsScenarioOptions {
   durationMs: number;
   range: { start: number; end: number };
   connect(): Promise<PortsClient>;
+  /** The daemon's utime + stime in clock ticks, to report its CPU use over the scenario. */
+  daemonCpuTicks?: () => Promise<number | null>;
 }
 
 export interface PairsScenarioResult {
@@ -27,6 +30,13 @@ export interface PairsScenarioResult {
   pairsPerSecond: number;
   allocate: LatencySummary;
   release: LatencySummary;
+  /**
+   * CPU use over the whole scenario (warm-up included), in % of one core: the daemon's, and the
+   * bench process's (where every client runs). Near 100 % means that process is the limit.
+   */
+  cpu: { daemonPercent: number | null; benchPercent: number; daemonMainThreadBusyPercent?: number } | null;
+  /** The measured window on the monotonic clock (µs), to slice a CPU profile of the daemon with. */
+  windowUs: { start: number; end: number };
 }
 
 interface Window {
@@ -80,9 +90,13 @@ async function runWorker(client: PortsClient, options: PairsScenarioOptions, win
 
 export async function runPairsScenario(options: PairsScenarioOptions): Promise<PairsScenarioResult> {
   const clients = await connectAll(options.clients, options.connect);
+  const ticks0 = (await options.daemonCpuTicks?.()) ?? null;
+  const usage0 = process.cpuUsage();
+  const wall0 = performance.now();
   try {
     const start = performance.now() + options.warmupMs;
     const window: Window = { start, end: start + options.durationMs };
+    const monotonicUs = Number(process.hrtime.bigint() / 1000n) + (start - performance.now()) * 1000;
     let failure = false;
     const outcomes = await Promise.allSettled(
       clients.map((client) =>
@@ -97,6 +111,10 @@ export async function runPairsScenario(options: PairsScenarioOptions): Promise<P
 
     const tallies = outcomes.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
     const pairs = tallies.reduce((sum, tally) => sum + tally.pairs, 0);
+    const wallMs = performance.now() - wall0;
+    const usage = process.cpuUsage(usage0);
+    const ticks1 = ticks0 === null ? null : ((await options.daemonCpuTicks?.()) ?? null);
+    const daemonPercent = ticks0 !== null && ticks1 !== null ? ((((ticks1 - ticks0) * 1000) / clockTicksPerSecond()) / wallMs) * 100 : null;
     return {
       name: options.name,
       clients: options.clients,
@@ -105,6 +123,8 @@ export async function runPairsScenario(options: PairsScenarioOptions): Promise<P
       pairsPerSecond: pairs / (options.durationMs / 1000),
       allocate: summarizeLatencies(tallies.flatMap((tally) => tally.allocateMs)),
       release: summarizeLatencies(tallies.flatMap((tally) => tally.releaseMs)),
+      cpu: { daemonPercent, benchPercent: ((usage.user + usage.system) / 1000 / wallMs) * 100 },
+      windowUs: { start: monotonicUs, end: monotonicUs + options.durationMs * 1000 },
     };
   } finally {
     await Promise.all(clients.map((client) => client.close().catch(() => client.destroy())));

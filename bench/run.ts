@@ -1,18 +1,27 @@
+import { mkdir } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { measureBaseline } from './baseline.js';
 import { parseBenchArgs, USAGE, UsageError, type BenchArgs } from './args.js';
+import { measureCliColdStart } from './cli-cold-start.js';
+import { mainThreadBusyPercent, readRawProfiles, summarizeFunctions } from './cpu-profile.js';
+import { measureGetPort } from './get-port-reference.js';
+import { runLargeStateScenario } from './large-state-scenario.js';
 import { startBenchDaemon, type BenchDaemon } from './daemon-process.js';
 import { stopAllHelpers } from './helper-process.js';
 import { chooseBenchRange, chooseScaleRanges, describeMachine, rangesCapacity } from './machine.js';
 import { runPairsScenario, type PairsScenarioResult } from './pairs-scenario.js';
 import { printFailure, printProgress, printReport, writeJsonReport, type BenchReport } from './report.js';
-import { runScaleScenario, scaleDaemonConfig, type ScaleSettings } from './scale-scenario.js';
-import { baselineFigures, memoryFigures, scaleFigures, scenarioFigures } from './targets.js';
+import { clockTicksPerSecond, runScaleScenario, scaleDaemonConfig, type ScaleSettings, type SizedPairsSettings } from './scale-scenario.js';
+import { baselineFigures, coldStartFigures, getPortFigures, largeFigures, memoryFigures, scaleFigures, scenarioFigures } from './targets.js';
 
 /**
  * `npm run bench`: durable allocate+release throughput and allocate latency against a real
- * daemon process, then the HealthMonitor at scale (cycle wall time and daemon CPU at 1k / 10k
- * live allocations, status latency, RSS, owner death to release) against a second one, printed
- * next to the contract's targets. A benchmark, not a test: missed targets exit 0; only a broken
+ * daemon process (1, 8, 32, 128 clients), the `ports` CLI's cold start against it, the same
+ * allocate work by get-port in process (the reference row), then the HealthMonitor at scale
+ * (cycle wall time and daemon CPU at 1k / 10k live allocations, pairs on top of them, status
+ * latency, RSS, owner death to release) against a second daemon, and a third daemon started on a
+ * preloaded state.json of 50k allocations; printed next to the contract's targets. A benchmark, not a test: missed targets exit 0; only a broken
  * bench (daemon would not start, a request failed) exits non-zero.
  * The entry file is the only place that sets the exit code.
  */
@@ -25,10 +34,16 @@ const SCALE_MAX_FAILURES = 3;
 /** Past this the bench is stuck (a request never answered): stop the daemons and fail. */
 function watchdogMs(args: BenchArgs): number {
   const pairs = args.clientCounts.length * (args.warmupMs + args.durationMs + 15_000);
-  // Per count: filling (generous), the settle cycle and the measured ones; then status and owner death.
-  const scale = args.scaleCounts.length === 0 ? 0 : 60_000 + args.scaleCounts.length * (60_000 + (args.cycles + 3) * SCALE_CHECK_INTERVAL_MS * 2);
-  return 30_000 + pairs + scale;
+  const sized = args.sizedPairsClients.length * (args.sizedPairsMs * 1.1 + 20_000);
+  // Per count: filling (generous), the settle cycle and the measured ones, pairs; then status and owner death.
+  const scale = args.scaleCounts.length === 0 ? 0 : 60_000 + args.scaleCounts.length * (60_000 + sized + (args.cycles + 3) * SCALE_CHECK_INTERVAL_MS * 2);
+  const cli = args.cliRuns === 0 ? 0 : (args.cliBaseline === null ? 1 : 2) * (60_000 + args.cliRuns * 6 * 3_000);
+  const getPort = 2 * args.durationMs + args.warmupMs + 20_000;
+  const large = args.largeCount === null ? 0 : 240_000 + args.sizedPairsClients.length * 30_000 + (args.cycles + 3) * SCALE_CHECK_INTERVAL_MS * 10;
+  return 30_000 + pairs + cli + getPort + scale + large;
 }
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 async function startDaemon(options: Parameters<typeof startBenchDaemon>[0]): Promise<BenchDaemon> {
   const daemon = await startBenchDaemon(options);
@@ -55,7 +70,10 @@ async function runBench(args: BenchArgs): Promise<void> {
   printProgress('measuring the machine: durable writes and socket round trips…');
   const baseline = await measureBaseline({ ...where, ms: 1000 });
   printProgress('starting a daemon…');
-  const daemon = await startDaemon(where);
+  const profileDir = args.cpuProfDir === null ? null : resolve(args.cpuProfDir);
+  if (profileDir !== null) await mkdir(profileDir, { recursive: true });
+  const profiling = profileDir !== null ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profileDir] } : {};
+  const daemon = await startDaemon({ ...where, ...profiling });
   const machine = await describeMachine(daemon.stateDir);
   const range = chooseBenchRange(machine.ephemeralRange);
 
@@ -64,11 +82,40 @@ async function runBench(args: BenchArgs): Promise<void> {
     const name = clients === 1 ? '1 client' : `${clients} clients`;
     printProgress(`running: ${name}, ${args.warmupMs} ms warm-up + ${args.durationMs} ms…`);
     const bench = daemon;
-    scenarios.push(await runPairsScenario({ name, clients, warmupMs: args.warmupMs, durationMs: args.durationMs, range, connect: () => bench.connect() }));
+    scenarios.push(
+      await runPairsScenario({
+        name,
+        clients,
+        warmupMs: args.warmupMs,
+        durationMs: args.durationMs,
+        range,
+        connect: () => bench.connect(),
+        daemonCpuTicks: () => bench.readCpuTicks(),
+      }),
+    );
+  }
+
+  let cli: BenchReport['cli'] = null;
+  let cliBaseline: BenchReport['cliBaseline'] = null;
+  if (args.cliRuns > 0) {
+    const also = args.cliBaseline !== null ? ` (and of ${args.cliBaseline}, interleaved)` : '';
+    printProgress(`cli: timing ${args.cliRuns} fresh \`ports allocate\` / \`release\` / \`--version\` processes against the daemon${also}…`);
+    const roots = args.cliBaseline !== null ? [REPO_ROOT, resolve(args.cliBaseline)] : [REPO_ROOT];
+    [cli = null, cliBaseline = null] = await measureCliColdStart({ runs: args.cliRuns, range, env: daemon.clientEnv, ...where, roots, progress: printProgress });
   }
   const memory = await daemon.readMemory();
   const daemonPid = daemon.pid;
   await stopDaemon(daemon);
+
+  printProgress(`reference: get-port in process, same range, 1 caller then 32 at once, ${args.durationMs} ms each…`);
+  const getPort = await measureGetPort({ range, warmupMs: args.warmupMs, durationMs: args.durationMs, callers: 32, cwd: REPO_ROOT });
+
+  const sizedPairs: SizedPairsSettings = {
+    range,
+    clients: args.sizedPairsClients,
+    warmupMs: Math.round(args.sizedPairsMs / 10),
+    durationMs: args.sizedPairsMs,
+  };
 
   let scale: BenchReport['scale'] = null;
   if (args.scaleCounts.length > 0) {
@@ -81,20 +128,60 @@ async function runBench(args: BenchArgs): Promise<void> {
       maxFailures: SCALE_MAX_FAILURES,
       ownerDeathPorts: 5,
       ranges,
+      pairs: sizedPairs,
     };
     const needed = Math.max(...settings.counts) + settings.ownerDeathPorts;
     if (rangesCapacity(ranges) < needed + 500) {
       throw new Error(`The scale run needs ${needed} ports outside the ephemeral range; only ${rangesCapacity(ranges)} in ${ranges.map((r) => `${r.start}-${r.end}`).join(', ')}: pass a smaller --scale`);
     }
     printProgress('starting a second daemon for the HealthMonitor scale run…');
-    const scaleDaemon = await startDaemon({ ...where, config: scaleDaemonConfig(settings) });
+    const scaleDaemon = await startDaemon({ ...where, ...profiling, config: scaleDaemonConfig(settings) });
     const result = await runScaleScenario(scaleDaemon, settings, printProgress);
     scale = { ...result, daemonPid: scaleDaemon.pid };
     await stopDaemon(scaleDaemon);
   }
 
+  let large: BenchReport['large'] = null;
+  if (args.largeCount !== null) {
+    large = await runLargeStateScenario(
+      {
+        allocations: args.largeCount,
+        cycles: Math.min(args.cycles, 3),
+        statusRequests: 5,
+        checkIntervalMs: SCALE_CHECK_INTERVAL_MS,
+        // A durable write of a big state takes a large part of a second: longer windows, or too few pairs to count.
+        pairs: { ...sizedPairs, warmupMs: 1000, durationMs: Math.max(4000, sizedPairs.durationMs) },
+      },
+      { start: (options) => startDaemon({ ...where, ...profiling, ...options }), stop: stopDaemon },
+      scaleDaemonConfig({ checkIntervalMs: SCALE_CHECK_INTERVAL_MS, maxFailures: SCALE_MAX_FAILURES }),
+      clockTicksPerSecond(),
+      printProgress,
+    );
+  }
+
+  const daemonProfiles: BenchReport['daemonProfiles'] = [];
+  if (profileDir !== null) {
+    const profiles = await readRawProfiles(profileDir);
+    const roles: Array<[BenchReport['daemonProfiles'][number]['daemon'], number | undefined, PairsScenarioResult[]]> = [
+      ['pairs', daemonPid, scenarios],
+      ['scale', scale?.daemonPid, scale?.levels.flatMap((level) => level.pairs) ?? []],
+      ['large', large?.daemonPid, large?.pairs ?? []],
+    ];
+    for (const [role, pid, pairs] of roles) {
+      const found = pid === undefined ? undefined : profiles.find((p) => basename(p.file).includes(`.${pid}.`));
+      if (found === undefined || pid === undefined) continue;
+      daemonProfiles.push({ daemon: role, pid, profile: summarizeFunctions(found.profile, REPO_ROOT, found.file) });
+      // How busy the daemon's JavaScript thread was while each of those pairs ran.
+      for (const result of pairs) {
+        const busy = mainThreadBusyPercent(found.profile, result.windowUs.start, result.windowUs.end);
+        if (busy !== null && result.cpu !== null) result.cpu.daemonMainThreadBusyPercent = busy;
+      }
+    }
+  }
+
   const report: BenchReport = {
-    schemaVersion: 2,
+    schemaVersion: 3,
+    command: ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),
     startedAt,
     machine,
     settings: { warmupMs: args.warmupMs, durationMs: args.durationMs, range, owner: 'reservation (pid null)' },
@@ -102,10 +189,19 @@ async function runBench(args: BenchArgs): Promise<void> {
     baseline,
     scenarios,
     scale,
+    large,
+    getPort,
+    cli,
+    cliBaseline,
+    daemonProfiles,
     figures: [
       ...scenarios.flatMap(scenarioFigures),
+      ...getPortFigures(getPort),
       ...memoryFigures(memory),
       ...(scale !== null ? scaleFigures(scale) : []),
+      ...(large !== null ? largeFigures(large) : []),
+      ...(cli !== null ? coldStartFigures(cli) : []),
+      ...(cliBaseline !== null ? coldStartFigures(cliBaseline, args.cliBaseline ?? '') : []),
       ...baselineFigures(baseline),
     ],
   };

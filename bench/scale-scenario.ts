@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +6,9 @@ import type { PortsClient } from '../src/client/client.js';
 import { isPortsError } from '../src/errors.js';
 import { parseListenTable } from '../src/health/listen-table.js';
 import type { HealthStatistics } from '../src/protocol/results.js';
-import type { BenchDaemon } from './daemon-process.js';
+import { clockTicksPerSecond, type BenchDaemon } from './daemon-process.js';
+
+export { clockTicksPerSecond };
 import { startHelper, type HelperProcess } from './helper-process.js';
 import { runPairsScenario, type PairsScenarioResult } from './pairs-scenario.js';
 import { msSince, percentile, summarizeLatencies, type LatencySummary } from './stats.js';
@@ -78,6 +79,8 @@ export interface ScaleLevel {
   listenTable: { ms: number; bytes: number; listening: number } | null;
   /** Daemon VmRSS right after the measured cycles, MiB. */
   rssMb: number | null;
+  /** state.json at this size (every durable write rewrites it whole); null when unreadable. */
+  stateFileBytes: number | null;
   /** Durable allocate+release pairs at this size (one entry per client count). */
   pairs: PairsScenarioResult[];
   /** Anything that makes the level's figures doubtful (unhealthy allocations, reclaims…). */
@@ -124,14 +127,6 @@ const FD_HEADROOM = 200;
 
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-function clockTicksPerSecond(): number {
-  try {
-    const value = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
-    return Number.isInteger(value) && value > 0 ? value : 100;
-  } catch {
-    return 100;
-  }
-}
 
 function median(values: readonly number[]): number {
   return percentile(Float64Array.from(values).sort(), 50);
@@ -310,6 +305,7 @@ async function measureLevel(
   const durations = cycles.map((cycle) => cycle.durationMs);
   const listenTable = await measureListenTable();
   const memory = await daemon.readMemory();
+  const stateFileBytes = await stat(join(daemon.stateDir, 'state.json')).then((s) => s.size, () => null);
   const pairs = settings.pairs === null ? [] : await measureSizedPairs(daemon, allocations, settings.pairs);
   return {
     allocations,
@@ -321,6 +317,7 @@ async function measureLevel(
     cpu,
     listenTable,
     rssMb: memory?.rssMb ?? null,
+    stateFileBytes,
     pairs,
     problems,
   };
@@ -338,6 +335,7 @@ export async function measureSizedPairs(daemon: BenchDaemon, allocations: number
         durationMs: settings.durationMs,
         range: settings.range,
         connect: () => daemon.connect(),
+        daemonCpuTicks: () => daemon.readCpuTicks(),
       }),
     );
   }

@@ -1,4 +1,7 @@
 import type { Baseline } from './baseline.js';
+import type { ColdStartResult } from './cli-cold-start.js';
+import type { GetPortReference } from './get-port-reference.js';
+import type { LargeStateResult } from './large-state-scenario.js';
 import type { PairsScenarioResult } from './pairs-scenario.js';
 import type { ScaleResult } from './scale-scenario.js';
 
@@ -15,7 +18,7 @@ export interface Figure {
   id: string;
   metric: string;
   value: number;
-  unit: 'pairs/s' | 'ms' | 'µs' | 'MiB' | 'MB' | '%';
+  unit: 'pairs/s' | 'ports/s' | 'ms' | 'µs' | 'MiB' | 'MB' | '%';
   target: Target | null;
   /** null when the figure has no target. */
   met: boolean | null;
@@ -75,6 +78,7 @@ export function scaleFigures(result: ScaleResult): Figure[] {
       figure(`${id}.cycle_max_ms`, `health cycle wall, ${n} ${live} allocations, max of ${cycles}`, level.cycleMaxMs, 'ms', target),
       figure(`${id}.first_cycle_ms`, `health cycle wall, ${n} allocations, first after allocating (writes health)`, level.firstCycle.durationMs, 'ms', null),
     );
+    out.push(...sizedPairsFigures(level.allocations, level.pairs));
     if (level.cpu !== null) {
       out.push(
         figure(`${id}.cpu_percent`, `daemon CPU (whole process) over those ${cycles} cycles, ${result.settings.checkIntervalMs} ms interval, ${n} allocations`, level.cpu.percent, '%', null),
@@ -122,7 +126,74 @@ export function memoryFigures(memory: { rssMb: number; peakRssMb: number } | nul
 export function baselineFigures(baseline: Baseline): Figure[] {
   return [
     figure('machine.durable_write_mean_ms', 'machine: one durable write (write, fsync, rename, fsync dir), mean', baseline.durableWrite.meanMs, 'ms', null),
+    figure('machine.durable_write_p99_ms', `machine: one durable write, p99 of ${baseline.durableWrite.count}`, baseline.durableWrite.p99Ms, 'ms', null),
+    figure('machine.journal_append_mean_ms', 'machine: append one 300-byte line to an open file + fdatasync (a journal; not used today), mean', baseline.journalAppend.meanMs, 'ms', null),
     figure('machine.socket_round_trip_us', 'machine: Unix-socket round trip on a kept-open connection', baseline.socketRoundTripUs, 'µs', null),
     figure('machine.one_client_ceiling', 'machine: 1-client ceiling, 2 durable writes per pair', baseline.oneClientCeilingPairsPerSecond, 'pairs/s', null),
   ];
+}
+
+/** Pairs measured while `allocations` others are held: every durable write rewrites all of them. No targets (the contract's are for an empty daemon). */
+export function sizedPairsFigures(allocations: number, pairs: readonly PairsScenarioResult[]): Figure[] {
+  const n = count(allocations);
+  return pairs.flatMap((result) => {
+    const label = result.clients === 1 ? '1 client' : `${result.clients} clients`;
+    const id = `held${allocations}.c${result.clients}`;
+    return [
+      figure(`${id}.pairs_per_second`, `durable allocate+release pairs/s, ${label}, ${n} allocations held`, result.pairsPerSecond, 'pairs/s', null),
+      result.clients === 1
+        ? figure(`${id}.allocate_p50_ms`, `allocate latency p50 (one durable write), ${label}, ${n} allocations held`, result.allocate.p50Ms, 'ms', null)
+        : figure(`${id}.allocate_p99_ms`, `allocate latency p99, ${label}, ${n} allocations held`, result.allocate.p99Ms, 'ms', null),
+    ];
+  });
+}
+
+/** The preloaded-state proxy (default 50,000 allocations). No targets: the contract stops at 10,000. */
+export function largeFigures(result: LargeStateResult): Figure[] {
+  const n = count(result.allocations);
+  const id = `large${result.allocations}`;
+  return [
+    figure(`${id}.start_ms`, `daemon start on a state.json of ${n} allocations (spawn to first answer)`, result.startMs, 'ms', null),
+    figure(`${id}.cycle_median_ms`, `health cycle wall, ${n} live allocations (process check, no LISTEN table), median of ${result.cycles.length}`, result.cycleMedianMs, 'ms', null),
+    figure(`${id}.cycle_max_ms`, `health cycle wall, ${n} allocations, max of ${result.cycles.length}`, result.cycleMaxMs, 'ms', null),
+    figure(`${id}.status_p50_ms`, `status request (full list), ${n} allocations, p50 of ${result.status.latency.count}`, result.status.latency.p50Ms, 'ms', null),
+    ...sizedPairsFigures(result.allocations, result.pairs),
+    ...(result.memory !== null ? [figure(`${id}.rss_mb`, `daemon RSS (VmRSS) with ${n} allocations`, result.memory.rssMb * MIB_TO_MB, 'MB', null)] : []),
+  ];
+}
+
+/** The reference: the same find-a-free-port work by get-port in process — not durable, not exclusive across processes. */
+export function getPortFigures(ref: GetPortReference): Figure[] {
+  return [
+    figure('getport.c1.ports_per_second', `reference: get-port ${ref.version} in process, 1 caller (not durable, not exclusive across processes)`, ref.sequential.portsPerSecond, 'ports/s', null),
+    figure(`getport.c${ref.concurrent.callers}.ports_per_second`, `reference: get-port ${ref.version} in process, ${ref.concurrent.callers} concurrent callers`, ref.concurrent.portsPerSecond, 'ports/s', null),
+    figure(`getport.c${ref.concurrent.callers}.p99_ms`, `reference: get-port call latency p99, ${ref.concurrent.callers} concurrent callers`, ref.concurrent.latency.p99Ms, 'ms', null),
+  ];
+}
+
+/** The CLI's cold start, each a fresh `node bin/ports …` process, spawn to exit. */
+export function coldStartFigures(result: ColdStartResult, baseline?: string): Figure[] {
+  const runs = result.runs;
+  if (baseline !== undefined) {
+    const id = 'cli_baseline';
+    return [
+      figure(`${id}.allocate_p50_ms`, `CLI cold start of ${baseline}: \`ports allocate\`, p50 of ${runs}`, result.allocate.p50Ms, 'ms', null),
+      figure(`${id}.version_p50_ms`, `CLI cold start of ${baseline}: \`ports --version\`, p50 of ${runs}`, result.version.p50Ms, 'ms', null),
+      figure(`${id}.load_only_p50_ms`, `CLI cold start of ${baseline}: importing dist/cli/main.js only, p50 of ${runs}`, result.loadOnly.p50Ms, 'ms', null),
+      ...(result.imports !== null ? [figure(`${id}.imports_ms`, `CLI start of ${baseline}: its imports one by one, sum of medians`, result.imports.totalMs, 'ms', null)] : []),
+    ];
+  }
+  const out = [
+    figure('cli.allocate_p50_ms', `CLI cold start: \`ports allocate --no-pid --range …\` end to end, p50 of ${runs}`, result.allocate.p50Ms, 'ms', null),
+    figure('cli.allocate_p95_ms', `CLI cold start: \`ports allocate\`, p95 of ${runs}`, result.allocate.p95Ms, 'ms', null),
+    figure('cli.release_p50_ms', `CLI cold start: \`ports release PORT\`, p50 of ${runs}`, result.release.p50Ms, 'ms', null),
+    figure('cli.version_p50_ms', `CLI cold start: \`ports --version\` (no daemon contact), p50 of ${runs}`, result.version.p50Ms, 'ms', null),
+    figure('cli.version_p95_ms', `CLI cold start: \`ports --version\`, p95 of ${runs}`, result.version.p95Ms, 'ms', null),
+    figure('cli.load_only_p50_ms', `CLI cold start: node importing dist/cli/main.js only, p50 of ${runs}`, result.loadOnly.p50Ms, 'ms', null),
+    figure('cli.node_floor_p50_ms', `CLI cold start floor: node running an empty ES module, p50 of ${runs}`, result.floor.p50Ms, 'ms', null),
+  ];
+  if (result.imports !== null) {
+    out.push(figure('cli.imports_ms', `CLI start: its imports one by one in a fresh process, sum of medians`, result.imports.totalMs, 'ms', null));
+  }
+  return out;
 }

@@ -2,7 +2,6 @@ import { PortsClient } from '../client/client.js';
 import { connectClient } from '../client/connect.js';
 import { isPortsError, PortsError, toPortsError } from '../errors.js';
 import { PACKAGE_VERSION } from '../version.js';
-import { callerPid } from './caller-pid.js';
 import type { CliContext } from './context.js';
 import { createOutput, type CliStreams } from './output.js';
 import { CommanderError, createProgram } from './program.js';
@@ -17,7 +16,7 @@ export async function runCli(argv: string[], streams: CliStreams): Promise<numbe
   const ctx: CliContext = {
     out,
     env: streams.env,
-    callerPid: () => callerPid(),
+    callerPid: async () => (await import('./caller-pid.js')).callerPid(),
     async connect(options = {}) {
       const client: PortsClient = await connectClient({
         env: streams.env,

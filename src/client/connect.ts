@@ -1,5 +1,4 @@
 import { isPortsError, PortsError } from '../errors.js';
-import { spawnDaemonOnce } from './autostart.js';
 import { PortsClient } from './client.js';
 import { locateSocket } from './locate.js';
 import { connectSocket } from './socket-transport.js';
@@ -39,6 +38,8 @@ export async function connectClient(options: ConnectOptions = {}): Promise<Ports
   } catch (error) {
     if (!autostart || !isPortsError(error) || error.code !== 'E_DAEMON_UNREACHABLE') throw error;
   }
+  // Loaded only when no daemon answered: child_process and friends stay off the common path.
+  const { spawnDaemonOnce } = await import('./autostart.js');
   const start = await spawnDaemonOnce(socketPath, env);
   let deadline = Date.now() + (options.startTimeoutMs ?? 15_000);
   let last: unknown = null;

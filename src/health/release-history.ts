@@ -13,21 +13,31 @@ export interface ReleaseHistory {
   list(now: number): ReleasedRecord[];
 }
 
+/**
+ * Records arrive in time order, so pruning only ever drops from the front: O(1) amortised per
+ * release (every release adds one, and at 32 busy clients a full scan per release was the
+ * daemon's largest single cost).
+ */
 export function createReleaseHistory(bounds: { maxEntries: number; maxAgeMs: number }): ReleaseHistory {
-  let records: ReleasedRecord[] = [];
+  let records: Array<{ at: number; record: ReleasedRecord }> = [];
+  let head = 0;
   const prune = (now: number): void => {
     const oldest = now - bounds.maxAgeMs;
-    records = records.filter((record) => Date.parse(record.releasedAt) >= oldest);
-    if (records.length > bounds.maxEntries) records = records.slice(records.length - bounds.maxEntries);
+    while (head < records.length && ((records[head]?.at ?? now) < oldest || records.length - head > bounds.maxEntries)) head++;
+    // Compact once the dropped prefix is as long as what is kept.
+    if (head > 0 && head >= records.length - head) {
+      records = records.slice(head);
+      head = 0;
+    }
   };
   return {
     add(record, now) {
-      records.push(record);
+      records.push({ at: now, record });
       prune(now);
     },
     list(now) {
       prune(now);
-      return [...records];
+      return records.slice(head).map((entry) => entry.record);
     },
   };
 }
