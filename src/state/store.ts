@@ -3,6 +3,7 @@ import type { Allocation } from '../protocol/allocation.js';
 import { formatIssues } from '../protocol/messages.js';
 import type { Clock } from '../shared/clock.js';
 import type { TextFile } from './atomic-file.js';
+import { migrate } from './migrate.js';
 import { emptyState, STATE_SCHEMA_VERSION, stateFileSchema, type StateFile } from './schema.js';
 
 /**
@@ -52,15 +53,11 @@ export function parseStateText(text: string, source: string): StateFile {
   } catch (error) {
     throw new PortsError('E_STATE', `State file ${source} is not valid JSON: ${(error as Error).message}`, { path: source }, { cause: error });
   }
-  const version = (json as { schemaVersion?: unknown } | null)?.schemaVersion;
-  if (typeof version === 'number' && version > STATE_SCHEMA_VERSION) {
-    throw new PortsError(
-      'E_STATE',
-      `State file ${source} has schemaVersion ${version}, newer than this portkeeper understands (${STATE_SCHEMA_VERSION}); upgrade portkeeper`,
-      { path: source, schemaVersion: version },
-    );
+  const migrated = migrate(json);
+  if (!migrated.ok) {
+    throw new PortsError('E_STATE', `State file ${source}: ${migrated.reason}`, { path: source });
   }
-  const parsed = stateFileSchema.safeParse(json);
+  const parsed = stateFileSchema.safeParse(migrated.state);
   if (!parsed.success) {
     const issues = formatIssues(parsed.error);
     throw new PortsError('E_STATE', `State file ${source} is invalid:\n  ${issues.slice(0, 10).join('\n  ')}`, { path: source, issues });
