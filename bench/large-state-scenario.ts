@@ -6,7 +6,7 @@ import { readCmdline, readCwd, readProcStat } from '../src/system/proc-stat.js';
 import type { BenchDaemon, StartBenchDaemonOptions } from './daemon-process.js';
 import { startHelper } from './helper-process.js';
 import type { PairsScenarioResult } from './pairs-scenario.js';
-import { collectCycles, measureSizedPairs, measureStatus, readHeap, type CycleSample, type SizedPairsSettings } from './scale-scenario.js';
+import { measureSizedPairs, measureStatus, readHeap, watchCycles, type CycleSample, type SizedPairsSettings } from './scale-scenario.js';
 import { median } from './stats.js';
 
 /**
@@ -104,25 +104,13 @@ export async function runLargeStateScenario(
     const stateFileBytes = await stat(join(daemon.stateDir, 'state.json')).then((s) => s.size);
 
     progress(`large: ${settings.allocations.toLocaleString('en-US')} allocations loaded in ${(startMs / 1000).toFixed(1)} s; watching ${settings.cycles} health cycles…`);
-    const [firstCycle] = await collectCycles(client, 1, Date.now(), settings.checkIntervalMs);
-    if (firstCycle === undefined) throw new Error('no health cycle on the large state');
-    const ticks0 = await daemon.readCpuTicks();
-    const w0 = performance.now();
-    const cycles = await collectCycles(client, settings.cycles, Date.parse(firstCycle.startedAt) + 1, settings.checkIntervalMs);
-    const ticks1 = await daemon.readCpuTicks();
-    const windowMs = performance.now() - w0;
-    const cpu =
-      ticks0 !== null && ticks1 !== null
-        ? (() => {
-            const cpuMs = ((ticks1 - ticks0) * 1000) / ticksPerSecond;
-            return { windowMs, cpuMs, percent: (cpuMs / windowMs) * 100, perCycleMs: cpuMs / cycles.length };
-          })()
-        : null;
-    const problems: string[] = [];
-    for (const cycle of [firstCycle, ...cycles]) {
-      if (cycle.checked < settings.allocations) problems.push(`cycle ${cycle.startedAt} checked ${cycle.checked} < ${settings.allocations}`);
-      if (cycle.unhealthy > 0 || cycle.released > 0) problems.push(`cycle ${cycle.startedAt}: ${cycle.unhealthy} unhealthy, ${cycle.released} released`);
-    }
+    const { firstCycle, cycles, cpu, problems } = await watchCycles(client, daemon, {
+      count: settings.cycles,
+      afterWallMs: Date.now(),
+      intervalMs: settings.checkIntervalMs,
+      allocations: settings.allocations,
+      ticksPerSecond,
+    });
 
     progress(`large: ${settings.statusRequests} status requests, then allocate+release pairs on top of ${settings.allocations.toLocaleString('en-US')}…`);
     const status = await measureStatus(client, settings.statusRequests);

@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import type { PortsClient } from '../src/client/client.js';
 import { isPortsError } from '../src/errors.js';
 import { parseListenTable } from '../src/health/listen-table.js';
+import type { CycleReport } from '../src/health/monitor.js';
 import type { HealthStatistics } from '../src/protocol/results.js';
 import { clockTicksPerSecond, type BenchDaemon } from './daemon-process.js';
 
@@ -53,14 +54,8 @@ export interface SizedPairsSettings {
   durationMs: number;
 }
 
-export interface CycleSample {
-  startedAt: string;
-  durationMs: number;
-  checked: number;
-  healthy: number;
-  unhealthy: number;
-  released: number;
-}
+/** One health cycle as the daemon reports it (health.last_cycle, in the monitor's own shape). */
+export type CycleSample = CycleReport;
 
 export interface ScaleLevel {
   allocations: number;
@@ -271,6 +266,32 @@ export async function readHeap(client: PortsClient): Promise<ScaleResult['heap']
   return { usedMb, totalMb, externalMb: gauge('nodejs_external_memory_bytes') };
 }
 
+/**
+ * Wait for the first cycle after `afterWallMs`, then watch `count` more, measuring the daemon's
+ * CPU over that window; every cycle must have checked all `allocations` and found them healthy.
+ */
+export async function watchCycles(
+  client: PortsClient,
+  daemon: BenchDaemon,
+  options: { count: number; afterWallMs: number; intervalMs: number; allocations: number; ticksPerSecond: number },
+): Promise<{ firstCycle: CycleSample; cycles: CycleSample[]; cpu: ScaleLevel['cpu']; problems: string[] }> {
+  const [firstCycle] = await collectCycles(client, 1, options.afterWallMs, options.intervalMs);
+  if (firstCycle === undefined) throw new Error('no health cycle after the allocations');
+  const ticks0 = await daemon.readCpuTicks();
+  const t0 = performance.now();
+  const cycles = await collectCycles(client, options.count, Date.parse(firstCycle.startedAt) + 1, options.intervalMs);
+  const ticks1 = await daemon.readCpuTicks();
+  const windowMs = performance.now() - t0;
+  const cpuMs = ticks0 !== null && ticks1 !== null ? ((ticks1 - ticks0) * 1000) / options.ticksPerSecond : null;
+  const cpu = cpuMs === null ? null : { windowMs, cpuMs, percent: (cpuMs / windowMs) * 100, perCycleMs: cpuMs / cycles.length };
+  const problems: string[] = [];
+  for (const cycle of [firstCycle, ...cycles]) {
+    if (cycle.checked < options.allocations) problems.push(`cycle ${cycle.startedAt} checked ${cycle.checked} < ${options.allocations} allocations`);
+    if (cycle.unhealthy > 0 || cycle.released > 0) problems.push(`cycle ${cycle.startedAt}: ${cycle.unhealthy} unhealthy, ${cycle.released} released`);
+  }
+  return { firstCycle, cycles, cpu, problems };
+}
+
 async function measureLevel(
   client: PortsClient,
   daemon: BenchDaemon,
@@ -279,29 +300,13 @@ async function measureLevel(
   settings: ScaleSettings,
   ticksPerSecond: number,
 ): Promise<ScaleLevel> {
-  const filledAt = Date.now();
-  const [firstCycle] = await collectCycles(client, 1, filledAt, settings.checkIntervalMs);
-  if (firstCycle === undefined) throw new Error('no health cycle after the allocations');
-
-  const ticks0 = await daemon.readCpuTicks();
-  const t0 = performance.now();
-  const cycles = await collectCycles(client, settings.cycles, Date.parse(firstCycle.startedAt) + 1, settings.checkIntervalMs);
-  const ticks1 = await daemon.readCpuTicks();
-  const windowMs = performance.now() - t0;
-
-  const cpu =
-    ticks0 !== null && ticks1 !== null
-      ? (() => {
-          const cpuMs = ((ticks1 - ticks0) * 1000) / ticksPerSecond;
-          return { windowMs, cpuMs, percent: (cpuMs / windowMs) * 100, perCycleMs: cpuMs / cycles.length };
-        })()
-      : null;
-
-  const problems: string[] = [];
-  for (const cycle of [firstCycle, ...cycles]) {
-    if (cycle.checked < allocations) problems.push(`cycle ${cycle.startedAt} checked ${cycle.checked} < ${allocations} allocations`);
-    if (cycle.unhealthy > 0 || cycle.released > 0) problems.push(`cycle ${cycle.startedAt}: ${cycle.unhealthy} unhealthy, ${cycle.released} released`);
-  }
+  const { firstCycle, cycles, cpu, problems } = await watchCycles(client, daemon, {
+    count: settings.cycles,
+    afterWallMs: Date.now(),
+    intervalMs: settings.checkIntervalMs,
+    allocations,
+    ticksPerSecond,
+  });
   const durations = cycles.map((cycle) => cycle.durationMs);
   const listenTable = await measureListenTable();
   const memory = await daemon.readMemory();
