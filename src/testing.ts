@@ -18,7 +18,8 @@ import { createDaemonCore } from './daemon/core.js';
 import type { Handler } from './daemon/handler.js';
 import type { CycleReport } from './health/monitor.js';
 import { createSystemProbes } from './health/probes.js';
-import { createMemoryFile } from './state/atomic-file.js';
+import { renderSnapshotSync } from './state/snapshot.js';
+import { createMemoryStorage } from './state/storage-memory.js';
 import { openStateStore, type StateStore } from './state/store.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { procInspector, type ProcessInspector } from './system/process-info.js';
@@ -33,7 +34,7 @@ export interface TestDaemonOptions {
   /** Owner processes; default: the real /proc. */
   processes?: ProcessInspector;
   clock?: Clock;
-  /** Initial state.json text. */
+  /** Initial state.json text (any schemaVersion this portkeeper reads). */
   state?: string;
   /** HealthMonitor settings (config keys of health_monitoring); the monitor runs only when you call runHealthCycle. */
   health?: Partial<Config['health_monitoring']>;
@@ -48,8 +49,8 @@ export interface TestDaemon {
   runHealthCycle(): Promise<CycleReport>;
   /** The OS's busy ports, changeable while the test runs. */
   readonly busyPorts: Set<number>;
-  /** The state file as the daemon last wrote it. */
-  stateText(): string | null;
+  /** The durable state as a state.json text (what a restart would load). */
+  stateText(): string;
 }
 
 const DEFAULT_TEST_CONFIG: Pick<Config, 'health_monitoring' | 'limits'> = {
@@ -70,8 +71,15 @@ const DEFAULT_TEST_CONFIG: Pick<Config, 'health_monitoring' | 'limits'> = {
 
 export async function createTestDaemon(options: TestDaemonOptions = {}): Promise<TestDaemon> {
   const clock = options.clock ?? systemClock;
-  const file = createMemoryFile(options.state ?? null);
-  const store = await openStateStore({ file, source: 'memory:state.json', clock });
+  const storage = createMemoryStorage(options.state !== undefined ? { 'state.json': options.state } : {});
+  const silent = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
+  const { store } = await openStateStore({
+    storage,
+    clock,
+    log: silent,
+    compaction: { maxBytes: 1 << 20, maxRecords: 10_000, idleMs: 60_000 },
+    stickyMax: 10_000,
+  });
   const busyPorts = new Set(options.busyPorts ?? []);
   const types = options.types ?? { dev: { start: 3000, end: 3099 }, test: { start: 15000, end: 24999 } };
   const policy: PortPolicy = {
@@ -92,7 +100,7 @@ export async function createTestDaemon(options: TestDaemonOptions = {}): Promise
     processes: options.processes ?? procInspector,
     healthProbes: { processes: system.processes, http: system.http, listening: async () => new Set(busyPorts) },
     clock,
-    log: { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined },
+    log: silent,
     auditFile: null,
     accepting: () => true,
     requestShutdown: () => undefined,
@@ -113,7 +121,8 @@ export async function createTestDaemon(options: TestDaemonOptions = {}): Promise
     store,
     runHealthCycle: () => core.monitor.runCycle(),
     busyPorts,
-    stateText: () => file.content,
+    stateText: () =>
+      renderSnapshotSync({ journalSeq: store.stats.lastSeq, allocations: [...store.allocations.values()], sticky: [...store.sticky] }, clock.now()),
     async connect() {
       const client = new PortsClient(createMemoryTransport(handler));
       await client.hello('portkeeper-testing');

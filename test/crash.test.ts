@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
-import { parseStateText } from '../src/state/store.js';
+import { readStateFolder } from './helpers/store.js';
 import { pathsIn, spawnDaemonProcess, waitForDaemon, waitForExit } from './helpers/daemon.js';
 import { useTempDir } from './helpers/temp-dir.js';
 
@@ -22,8 +21,7 @@ it('keeps every acknowledged allocation through a kill -9 right after a burst', 
   await waitForExit(first.pid ?? 0);
   expect(acknowledged.length).toBeGreaterThanOrEqual(150);
 
-  const state = parseStateText(readFileSync(`${paths.stateDir}/state.json`, 'utf8'), 'state.json');
-  const onDisk = new Set(state.allocations.map((a) => a.port));
+  const onDisk = new Set((await readStateFolder(paths.stateDir)).map((a) => a.port));
   for (const port of acknowledged) expect(onDisk.has(port)).toBe(true);
 
   spawnDaemonProcess(dir);

@@ -6,6 +6,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { startDaemon } from '../src/daemon/daemon.js';
 import { createSilentLogger } from '../src/daemon/logger.js';
 import { clientFor, pathsIn, startTestDaemon, testConfig, waitFor } from './helpers/daemon.js';
+import { readStateFolder } from './helpers/store.js';
 import { useTempDir } from './helpers/temp-dir.js';
 
 async function listenOn(port: number, host: string): Promise<Server> {
@@ -60,9 +61,10 @@ describe('the daemon on a real socket', () => {
     expect(allocation.port).toBeLessThanOrEqual(3099);
     expect(allocation.pidStartTime).toBeGreaterThan(0);
 
-    const onDisk = JSON.parse(readFileSync(daemon.paths.stateFile, 'utf8'));
-    expect(onDisk.allocations.map((a: { port: number }) => a.port)).toEqual([allocation.port]);
+    // Durable before the reply: a journal record after the snapshot, both private.
+    expect((await readStateFolder(daemon.paths.dir)).map((a) => a.port)).toEqual([allocation.port]);
     expect(statSync(daemon.paths.stateFile).mode & 0o777).toBe(0o600);
+    expect(statSync(join(daemon.paths.dir, 'state.journal')).mode & 0o777).toBe(0o600);
     expect(statSync(daemon.socketPath).mode & 0o777).toBe(0o600);
     expect(statSync(join(dir, 'run')).mode & 0o777).toBe(0o700);
 
@@ -70,7 +72,7 @@ describe('the daemon on a real socket', () => {
     const released = await client.release({ ports: [allocation.port, 1234] });
     expect(released.released.map((a) => a.port)).toEqual([allocation.port]);
     expect(released.notFound).toEqual([1234]);
-    expect(JSON.parse(readFileSync(daemon.paths.stateFile, 'utf8')).allocations).toEqual([]);
+    expect(await readStateFolder(daemon.paths.dir)).toEqual([]);
   });
 
   it('is idempotent for the same service and pid, and sticky for the same service', async () => {

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFil
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../src/daemon/audit.js';
-import { clientFor, pathsIn, startTestDaemon } from './helpers/daemon.js';
+import { clientFor, pathsIn, startTestDaemon, waitFor } from './helpers/daemon.js';
 import { useTempDir } from './helpers/temp-dir.js';
 
 const GOOD = (port: number) =>
@@ -47,7 +47,7 @@ describe('start-up recovery of state.json', () => {
     // The restored state is on disk at once, and the recovery is on record.
     expect(JSON.parse(readFileSync(join(stateDir, 'state.json'), 'utf8')).allocations[0].port).toBe(3007);
     const report = JSON.parse(readFileSync(join(stateDir, 'last-recovery.json'), 'utf8'));
-    expect(report).toMatchObject({ restoredFrom: 'backup', allocations: 1, keptAs: join(stateDir, aside[0] ?? '') });
+    expect(report).toMatchObject({ restoredFrom: 'backup', allocations: 1, keptAs: [join(stateDir, aside[0] ?? '')] });
     const { events } = await client.events();
     expect(events.find((e: AuditEvent) => e.type === 'state.recovered')).toMatchObject({ details: { restoredFrom: 'backup' } });
   });
@@ -87,6 +87,8 @@ describe('start-up recovery of state.json', () => {
     const dir = useTempDir();
     const stateDir = seed(dir, { 'state.json': GOOD(3009) });
     await startTestDaemon(dir);
+    // Refreshed in the background once the daemon serves.
+    await waitFor(() => existsSync(join(stateDir, 'state.json.bak')), 'state.json.bak');
     expect(JSON.parse(readFileSync(join(stateDir, 'state.json.bak'), 'utf8')).allocations[0].port).toBe(3009);
     expect(existsSync(join(stateDir, 'last-recovery.json'))).toBe(false);
   });

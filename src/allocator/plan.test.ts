@@ -31,8 +31,11 @@ function allocation(port: number, over: Partial<Allocation> = {}): Allocation {
 }
 
 function input(request: Partial<PlanRequest>, allocations: Allocation[] = [], extra: Partial<PlanInput> = {}): PlanInput {
+  const full: PlanRequest = { service: null, type: null, port: null, range: null, pid: 100, pidStartTime: 1, ...request };
   return {
-    request: { service: null, type: null, port: null, range: null, pid: 100, pidStartTime: 1, ...request },
+    request: full,
+    // What the daemon's index finds: an allocation of the same service (the planner checks the owner).
+    existing: allocations.find((a) => full.service !== null && a.service === full.service) ?? null,
     allocations: new Map(allocations.map((a) => [a.port, a])),
     sticky: new Map(),
     policy,

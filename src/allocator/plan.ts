@@ -19,6 +19,8 @@ export interface PlanRequest {
 
 export interface PlanInput {
   request: PlanRequest;
+  /** The allocation the same service and owner already hold (found by the caller's index), if any. */
+  existing: Allocation | null;
   /** Live allocations by port. */
   allocations: ReadonlyMap<number, Allocation>;
   /** The port each service had last. */
@@ -109,20 +111,17 @@ export function rangeKey(range: PortRange): string {
 export function planAllocation(input: PlanInput): Plan {
   const { request, allocations, policy } = input;
 
-  if (request.service !== null && request.pid !== null) {
-    for (const allocation of allocations.values()) {
-      if (isSameOwner(allocation, request.service, request.pid, request.pidStartTime)) {
-        if (request.port !== null && request.port !== allocation.port) {
-          return {
-            kind: 'error',
-            code: 'E_CONFLICT',
-            message: `Service ${request.service} already holds port ${allocation.port} for pid ${request.pid}; release it before asking for ${request.port}`,
-            details: { port: allocation.port, requested: request.port },
-          };
-        }
-        return { kind: 'existing', allocation };
-      }
+  const existing = input.existing;
+  if (existing !== null && isSameOwner(existing, request.service, request.pid, request.pidStartTime)) {
+    if (request.port !== null && request.port !== existing.port) {
+      return {
+        kind: 'error',
+        code: 'E_CONFLICT',
+        message: `Service ${request.service} already holds port ${existing.port} for pid ${request.pid}; release it before asking for ${request.port}`,
+        details: { port: existing.port, requested: request.port },
+      };
     }
+    return { kind: 'existing', allocation: existing };
   }
 
   const type = resolveType(request, policy);

@@ -30,6 +30,13 @@ export const configSchema = z
       socket: z.string().min(1).nullable(),
       state_dir: z.string().min(1).nullable(),
     }),
+    /** The durable state: when the journal is folded into a new snapshot, and how many sticky ports are remembered. */
+    state: z.strictObject({
+      journal_max_bytes: z.number().int().min(1024).max(1024 * 1024 * 1024),
+      journal_max_records: z.number().int().min(1).max(10_000_000),
+      compact_idle_ms: z.number().int().min(100).max(24 * 3600 * 1000),
+      sticky_max_entries: z.number().int().min(0).max(1_000_000),
+    }),
     health_monitoring: z.strictObject({
       enabled: z.boolean(),
       check_interval_ms: z.number().int().min(100).max(3_600_000),

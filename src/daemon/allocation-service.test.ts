@@ -1,12 +1,13 @@
-import { describe, expect, it } from 'vitest';
+import { readdirSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { systemClock } from '../shared/clock.js';
-import { createMemoryFile } from '../state/atomic-file.js';
-import { openStateStore } from '../state/store.js';
+import { memoryStore } from '../../test/helpers/store.js';
 import { procInspector } from '../system/process-info.js';
 import { createAllocationService } from './allocation-service.js';
 
 async function service() {
-  const store = await openStateStore({ file: createMemoryFile(), source: 'memory', clock: systemClock });
+  const store = (await memoryStore({ clock: systemClock })).store;
   const allocations = createAllocationService({
     store,
     policy: { types: { dev: { start: 3000, end: 3099 } }, defaultType: 'dev', exclusions: [], ephemeral: null, skipBrowserUnsafe: false },
@@ -44,5 +45,21 @@ describe('allocation service: the alwaysNew option', () => {
     const { allocation } = await allocations.allocate(params);
     await allocations.release({ ports: [allocation.port] });
     expect((await allocations.allocate(params, { alwaysNew: true })).allocation.port).not.toBe(allocation.port);
+  });
+});
+
+describe('allocation service: owner pids', () => {
+  it('refuses a thread id, naming the process to give instead', async () => {
+    const before = new Set(readdirSync('/proc/self/task'));
+    const worker = new Worker('setInterval(() => {}, 1000)', { eval: true });
+    onTestFinished(async () => void (await worker.terminate()));
+    await new Promise((resolve) => worker.once('online', resolve));
+    const tid = readdirSync('/proc/self/task').map(Number).find((id) => !before.has(String(id)) && id !== process.pid);
+    expect(tid).toBeDefined();
+    const { allocations } = await service();
+    await expect(allocations.allocate({ service: 'web', pid: tid ?? 0 })).rejects.toMatchObject({
+      code: 'E_INVALID_REQUEST',
+      message: `Owner pid ${tid} is a thread of process ${process.pid}, not a process; give the process id (${process.pid})`,
+    });
   });
 });

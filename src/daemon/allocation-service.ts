@@ -7,7 +7,8 @@ import type { AllocateResult, ReleaseResult } from '../protocol/results.js';
 import type { Clock } from '../shared/clock.js';
 import type { StateStore } from '../state/store.js';
 import type { PortProbe } from '../system/port-probe.js';
-import type { ProcessInspector } from '../system/process-info.js';
+import { ownerProblem, type OwnerProcess, type ProcessInspector } from '../system/process-info.js';
+import { ownerError } from './owner-error.js';
 
 /**
  * Allocation and release against the store: the pure plan, the OS view (bind test on the chosen
@@ -33,6 +34,8 @@ export interface AllocateOptions {
    * then `type` or `range` (or the default type), never a type named after the service.
    */
   alwaysNew?: boolean;
+  /** The owner process as the caller just inspected and checked it (the portserver), so it is not read again. */
+  owner?: OwnerProcess;
 }
 
 export interface AllocationService {
@@ -45,15 +48,11 @@ export function createAllocationService(deps: AllocationServiceDeps): Allocation
   const cursors = new Map<string, number>();
   const probing = new Set<number>();
 
-  async function checkOwner(params: AllocateParams): Promise<{ startTime: number | null }> {
+  async function checkOwner(params: AllocateParams, checked: OwnerProcess | undefined): Promise<{ startTime: number | null }> {
     if (params.pid === null) return { startTime: null };
-    const owner = await processes.inspect(params.pid);
-    if (!owner || owner.zombie) {
-      throw new PortsError('E_NO_SUCH_PROCESS', `Owner pid ${params.pid} is not a running process`, { pid: params.pid });
-    }
-    if (owner.kernelThread) {
-      throw new PortsError('E_INVALID_REQUEST', `Owner pid ${params.pid} is a kernel thread`, { pid: params.pid });
-    }
+    const owner = checked?.pid === params.pid ? checked : await processes.inspect(params.pid);
+    const problem = ownerProblem(owner);
+    if (problem !== null || owner === null) throw ownerError(problem ?? 'no_such_process', params.pid, owner);
     if (params.pidStartTime !== undefined && owner.startTime !== null && owner.startTime !== params.pidStartTime) {
       throw new PortsError(
         'E_NO_SUCH_PROCESS',
@@ -66,8 +65,7 @@ export function createAllocationService(deps: AllocationServiceDeps): Allocation
 
   function checkOwnerLimit(owner: string | undefined): void {
     if (owner === undefined) return;
-    let count = 0;
-    for (const allocation of store.allocations.values()) if (allocation.owner === owner) count++;
+    const count = store.ownerCount(owner);
     if (count >= deps.limits.maxAllocationsPerOwner) {
       throw new PortsError(
         'E_LIMIT',
@@ -79,8 +77,9 @@ export function createAllocationService(deps: AllocationServiceDeps): Allocation
 
   function findExisting(service: string | undefined, pid: number | null, startTime: number | null): Allocation | undefined {
     if (service === undefined || pid === null) return undefined;
-    for (const allocation of store.allocations.values()) {
-      if (isSameOwner(allocation, service, pid, startTime)) return allocation;
+    for (const port of store.servicePorts(service) ?? []) {
+      const allocation = store.allocations.get(port);
+      if (allocation && isSameOwner(allocation, service, pid, startTime)) return allocation;
     }
     return undefined;
   }
@@ -94,7 +93,7 @@ export function createAllocationService(deps: AllocationServiceDeps): Allocation
   async function build(params: AllocateParams, port: number, type: string | null, startTime: number | null): Promise<Allocation> {
     const described =
       params.pid !== null && (params.cwd === undefined || params.command === undefined)
-        ? await processes.describe(params.pid)
+        ? await processes.describe(params.pid, startTime)
         : { cwd: null, command: null };
     const now = clock.now();
     return {
@@ -149,10 +148,11 @@ export function createAllocationService(deps: AllocationServiceDeps): Allocation
   }
 
   async function allocate(params: AllocateParams, options: AllocateOptions = {}): Promise<AllocateResult> {
-    const owner = await checkOwner(params);
+    const owner = await checkOwner(params, options.owner);
     // The service the plan may answer with an existing allocation (or its sticky port) for.
     const reuseService = options.alwaysNew ? undefined : params.service;
     const plan = planAllocation({
+      existing: findExisting(reuseService, params.pid, owner.startTime) ?? null,
       request: {
         service: reuseService ?? null,
         type: params.type ?? null,
@@ -205,9 +205,14 @@ export function createAllocationService(deps: AllocationServiceDeps): Allocation
       (params.pid === undefined || allocation.pid === params.pid) &&
       (params.owner === undefined || allocation.owner === params.owner);
 
-    const selected = named.length > 0
-      ? named.map((port) => store.allocations.get(port)).filter((a): a is Allocation => a !== undefined && matches(a))
-      : [...store.allocations.values()].filter(matches);
+    const byService = params.service !== undefined ? store.servicePorts(params.service) : undefined;
+    const candidates =
+      named.length > 0
+        ? named.map((port) => store.allocations.get(port))
+        : params.service !== undefined
+          ? [...(byService ?? [])].map((port) => store.allocations.get(port))
+          : [...store.allocations.values()];
+    const selected = candidates.filter((a): a is Allocation => a !== undefined && matches(a));
     const releasedPorts = new Set(selected.map((allocation) => allocation.port));
     const notFound = named.filter((port) => !releasedPorts.has(port));
 

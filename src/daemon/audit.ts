@@ -129,7 +129,8 @@ export function createAuditFile(options: AuditFileOptions): { write(line: string
 }
 
 export function createAuditTrail(options: { file: { write(line: string): void; close(): Promise<void> } | null; clock: Clock; keepRecent?: number }): AuditTrail {
-  const keep = options.keepRecent ?? 1000;
+  const keep = Math.max(1, options.keepRecent ?? 1000);
+  // The last `keep` events, oldest overwritten first: a ring, so recording stays O(1).
   const ring: AuditEvent[] = [];
   const listeners = new Set<(event: AuditEvent) => void>();
   let seq = 0;
@@ -137,13 +138,15 @@ export function createAuditTrail(options: { file: { write(line: string): void; c
     record(input) {
       const event: AuditEvent = { seq: ++seq, time: new Date(options.clock.now()).toISOString(), ...input };
       options.file?.write(`${JSON.stringify(event)}\n`);
-      ring.push(event);
-      if (ring.length > keep) ring.splice(0, ring.length - keep);
+      ring[(seq - 1) % keep] = event;
       for (const listener of listeners) listener(event);
       return event;
     },
     recent(limit) {
-      return ring.slice(Math.max(0, ring.length - limit));
+      const count = Math.min(limit, ring.length);
+      const events: AuditEvent[] = [];
+      for (let n = seq - count + 1; n <= seq; n++) events.push(ring[(n - 1) % keep] as AuditEvent);
+      return events;
     },
     subscribe(listener) {
       listeners.add(listener);

@@ -4,12 +4,12 @@ import { PortsError } from '../errors.js';
 import type { DaemonInfo } from '../protocol/results.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { socketPathProblem, statePaths, type StatePaths } from '../shared/paths.js';
-import { createAtomicFile } from '../state/atomic-file.js';
-import { recoverState, refreshBackup, stateFiles, type RecoveryReport } from '../state/recovery.js';
+import { refreshBackup, stateFiles, writeRecoveryReport, type RecoveryReport } from '../state/recovery.js';
+import { createFsStorage } from '../state/storage-fs.js';
 import { openStateStore, type StateStore } from '../state/store.js';
 import { readEphemeralRange } from '../system/ephemeral-range.js';
-import { createBindProbe, detectBindHosts } from '../system/port-probe.js';
-import { procInspector, type ProcessInspector } from '../system/process-info.js';
+import { createBindProbe, describeBindPlan, detectBindPlan } from '../system/port-probe.js';
+import { createProcInspector, type ProcessInspector } from '../system/process-info.js';
 import { PACKAGE_VERSION, PROTOCOL_VERSION } from '../version.js';
 import { createSystemProbes, type HealthProbes } from '../health/probes.js';
 import type { PortserverServer } from '../portserver/server.js';
@@ -63,7 +63,7 @@ export interface Daemon {
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const { config, socketPath } = options;
   const clock = options.clock ?? systemClock;
-  const processes = options.processes ?? procInspector;
+  const processes = options.processes ?? createProcInspector(clock);
   const paths = statePaths(options.stateDir);
 
   const tooLong = socketPathProblem(socketPath);
@@ -89,23 +89,31 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const files = stateFiles(paths.stateFile);
   let recovery: RecoveryReport | null = null;
   try {
-    const recovered = await recoverState(files, clock);
-    recovery = recovered.recovery;
-    store = await openStateStore({ file: createAtomicFile(paths.stateFile), source: paths.stateFile, clock, initialText: recovered.text });
-    if (recovery) {
-      // Make the state we start from the state on disk at once.
-      await store.commit();
-      log.error({ recovery }, `state.json could not be used (${recovery.reason}); kept it as ${recovery.keptAs} and started from ${recovery.restoredFrom === 'backup' ? 'the last good copy' : 'an empty state'}`);
-    } else if (recovered.text !== null) {
-      await refreshBackup(files);
-    }
     await clearStaleSocket(socketPath);
+    const opened = await openStateStore({
+      storage: createFsStorage(paths.dir),
+      clock,
+      log: log.child({ component: 'state' }),
+      compaction: {
+        maxBytes: config.state.journal_max_bytes,
+        maxRecords: config.state.journal_max_records,
+        idleMs: config.state.compact_idle_ms,
+      },
+      stickyMax: config.state.sticky_max_entries,
+    });
+    store = opened.store;
+    recovery = opened.recovery;
+    if (recovery) {
+      await writeRecoveryReport(files, recovery).catch((error: unknown) => log.warn({ err: error }, 'could not write last-recovery.json'));
+      log.error({ recovery }, `the state needed recovery: ${recovery.reason}`);
+    }
+    if (opened.migratedFrom !== null) log.info({ from: opened.migratedFrom }, `migrated state.json from schemaVersion ${opened.migratedFrom}`);
   } catch (error) {
     await lock.release();
     throw error;
   }
 
-  const [ephemeral, hosts] = await Promise.all([readEphemeralRange(), detectBindHosts()]);
+  const [ephemeral, bindPlan] = await Promise.all([readEphemeralRange(), detectBindPlan()]);
   const policy = policyFromConfig(config, ephemeral);
   let accepting = true;
 
@@ -123,7 +131,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     config,
     store,
     policy,
-    probe: createBindProbe(hosts),
+    probe: createBindProbe(bindPlan),
     processes,
     healthProbes: options.healthProbes ?? createSystemProbes(),
     clock,
@@ -148,6 +156,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   try {
     await server.listen(socketPath);
   } catch (error) {
+    await store.close();
     await lock.release();
     throw new PortsError('E_PATH', `Cannot listen on ${socketPath}: ${(error as Error).message}`, { socket: socketPath }, { cause: error });
   }
@@ -167,6 +176,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       });
     } catch (error) {
       await server.close(0);
+      await store.close();
       await lock.release();
       throw error;
     }
@@ -191,7 +201,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         // Recorded before connections close, so `events --follow` subscribers see it too.
         core.audit.record({ type: 'daemon.stopped', details: { pid: process.pid, reason } });
         await server.close(current.limits.shutdown_timeout_ms);
-        await store.flush();
+        await store.close();
         await refreshBackup(files).catch(() => undefined);
         await core.audit.close();
       } catch (error) {
@@ -214,7 +224,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     }
   }
   if (recovery) core.audit.record({ type: 'state.recovered', reason: recovery.reason, details: { ...recovery } });
-  // Keep state.json.bak recent: it is what a corrupt state.json falls back to.
+  // Keep state.json.bak recent: it is what a corrupt state.json falls back to. A state that
+  // needed recovery is not copied over the last good one.
+  if (!recovery) refreshBackup(files).catch((error: unknown) => log.warn({ err: error }, 'could not refresh state.json.bak'));
   backupTimer = setInterval(() => {
     refreshBackup(files).catch((error: unknown) => log.warn({ err: error }, 'could not refresh state.json.bak'));
   }, BACKUP_INTERVAL_MS);
@@ -223,7 +235,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   core.audit.record({ type: 'daemon.started', details: { pid: process.pid, version: PACKAGE_VERSION, allocations: store.allocations.size } });
 
   log.info(
-    { socket: socketPath, stateDir: paths.dir, version: PACKAGE_VERSION, allocations: store.allocations.size, ephemeral, bindHosts: hosts },
+    { socket: socketPath, stateDir: paths.dir, version: PACKAGE_VERSION, allocations: store.allocations.size, ephemeral, bindTest: describeBindPlan(bindPlan) },
     'daemon started',
   );
 
@@ -242,6 +254,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       if (!same(next.metrics, current.metrics)) notes.push('metrics: restart the daemon to change the HTTP endpoint');
       if (!same(next.portserver, current.portserver)) notes.push('portserver: restart the daemon to change the portserver socket');
       if (!same(next.audit, current.audit)) notes.push('audit: restart the daemon to change audit log rotation');
+      if (!same(next.state, current.state)) notes.push('state: restart the daemon to change journal compaction or the sticky-port bound');
       if (config.portserver.socket !== null && next.limits.max_connections !== current.limits.max_connections) {
         notes.push('limits.max_connections: the portserver socket keeps its limit until a restart');
       }

@@ -102,3 +102,53 @@ describe('handler', () => {
     expect(reply).toMatchObject({ ok: false, error: { code: 'E_NO_SUCH_PROCESS', message: expect.stringContaining('pid reused') } });
   });
 });
+
+describe('status at scale: summary, filters and pages', () => {
+  async function filled() {
+    const s = await session();
+    await s.hello();
+    for (let i = 0; i < 12; i++) {
+      const reply = await s.send(alloc({ service: `svc-${i}`, owner: i % 3 === 0 ? 'ci-1' : undefined, type: i % 2 === 0 ? 'dev' : 'test' }));
+      expect(reply.ok).toBe(true);
+    }
+    return s;
+  }
+
+  it('gives counts by type, owner tag and health without the list', async () => {
+    const { send } = await filled();
+    const reply = await send({ id: 2, op: 'status', params: { summary: true } });
+    expect(reply).toMatchObject({
+      ok: true,
+      result: { allocations: [], next: null, summary: { total: 12, tracked: 0, byType: { dev: 6, test: 6 }, byOwner: { 'ci-1': 4 }, byHealth: { unchecked: 12 } } },
+    });
+  });
+
+  it('pages through the list by port, with filters', async () => {
+    const { send } = await filled();
+    const seen: number[] = [];
+    let after = 0;
+    for (let page = 0; page < 10; page++) {
+      const reply = await send({ id: 3, op: 'status', params: { type: 'dev', limit: 4, after } });
+      if (!reply.ok) throw new Error(JSON.stringify(reply));
+      const result = reply.result as { allocations: Array<{ port: number; type: string }>; next: number | null };
+      expect(result.allocations.length).toBeLessThanOrEqual(4);
+      for (const allocation of result.allocations) expect(allocation.type).toBe('dev');
+      seen.push(...result.allocations.map((a) => a.port));
+      if (result.next === null) break;
+      after = result.next;
+    }
+    expect(seen).toHaveLength(6);
+    expect([...seen].sort((a, b) => a - b)).toEqual(seen);
+    expect(await send({ id: 4, op: 'status', params: { owner: 'ci-1', health: 'unchecked' } })).toMatchObject({ ok: true, result: { allocations: { length: 4 } } });
+  });
+
+  it.each([
+    ['a negative after', { after: -1 }],
+    ['a limit of 0', { limit: 0 }],
+    ['an unknown health', { health: 'sick' }],
+  ])('refuses %s', async (_what, params) => {
+    const { send, hello } = await session();
+    await hello();
+    expect(await send({ id: 5, op: 'status', params })).toMatchObject({ ok: false, error: { code: 'E_INVALID_REQUEST' } });
+  });
+});

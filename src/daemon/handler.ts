@@ -1,5 +1,6 @@
 import { PortsError, toPortsError } from '../errors.js';
-import { formatIssues, OPS, requestIdSchema, requestSchemas, type Op, type Request, type RequestId } from '../protocol/messages.js';
+import type { Allocation } from '../protocol/allocation.js';
+import { formatIssues, OPS, requestIdSchema, requestSchemas, type Op, type Request, type RequestId, type StatusParams } from '../protocol/messages.js';
 import type {
   DaemonInfo,
   EventPush,
@@ -60,6 +61,29 @@ export interface Handler {
 
 const MUTATING_OPS: ReadonlySet<Op> = new Set(['allocate', 'release', 'transfer', 'renew', 'cleanup']);
 
+/** The allocations a status request selects, by port, one page of them when it gives a limit. */
+function selectAllocations(store: StateStore, params: StatusParams): { allocations: Allocation[]; next: number | null } {
+  const { service, owner, type, health, after = 0, limit } = params;
+  const ports = service !== undefined ? [...(store.servicePorts(service) ?? [])] : [...store.allocations.keys()];
+  ports.sort((a, b) => a - b);
+  const allocations: Allocation[] = [];
+  for (const port of ports) {
+    if (port <= after) continue;
+    const allocation = store.allocations.get(port);
+    if (
+      allocation === undefined ||
+      (owner !== undefined && allocation.owner !== owner) ||
+      (type !== undefined && allocation.type !== type) ||
+      (health !== undefined && (allocation.health.status ?? 'unchecked') !== health)
+    ) {
+      continue;
+    }
+    if (limit !== undefined && allocations.length === limit) return { allocations, next: allocations.at(-1)?.port ?? null };
+    allocations.push(allocation);
+  }
+  return { allocations, next: null };
+}
+
 function fail(id: RequestId | null, error: PortsError): Reply {
   return { id, ok: false, error: error.toWire() };
 }
@@ -98,12 +122,9 @@ export function createHandler(deps: HandlerDeps): Handler {
       case 'release':
         return deps.allocations.release(request.params) satisfies Promise<ResultByOp['release']>;
       case 'status': {
-        const { service, owner } = request.params;
-        const allocations = [...deps.store.allocations.values()]
-          .filter((a) => (service === undefined || a.service === service) && (owner === undefined || a.owner === owner))
-          .sort((a, b) => a.port - b.port);
         const recentReleases = deps.health.recentReleases().slice(-20);
-        return { daemon: deps.info(), allocations, health: deps.health.statistics(), recentReleases } satisfies StatusResult;
+        const page = request.params.summary === true ? { allocations: [], next: null } : selectAllocations(deps.store, request.params);
+        return { daemon: deps.info(), ...page, summary: deps.store.summary(), health: deps.health.statistics(), recentReleases } satisfies StatusResult;
       }
       case 'events': {
         const events = deps.audit.recent(request.params.limit ?? 100);

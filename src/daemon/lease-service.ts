@@ -6,7 +6,8 @@ import type { CleanupParams, RenewParams, TransferParams } from '../protocol/mes
 import type { CleanupEntry, CleanupResult, RenewResult, TransferResult } from '../protocol/results.js';
 import type { Clock } from '../shared/clock.js';
 import type { StateStore } from '../state/store.js';
-import type { ProcessInspector } from '../system/process-info.js';
+import { ownerProblem, type ProcessInspector } from '../system/process-info.js';
+import { ownerError } from './owner-error.js';
 
 /**
  * What happens to allocations between allocate and release: ownership handed to another process
@@ -41,8 +42,8 @@ export function createLeaseService(deps: LeaseServiceDeps): LeaseService {
       });
     }
     const next = await deps.processes.inspect(params.toPid);
-    if (!next || next.zombie) throw new PortsError('E_NO_SUCH_PROCESS', `pid ${params.toPid} is not a running process`, { pid: params.toPid });
-    if (next.kernelThread) throw new PortsError('E_INVALID_REQUEST', `pid ${params.toPid} is a kernel thread`, { pid: params.toPid });
+    const problem = ownerProblem(next);
+    if (problem !== null || next === null) throw ownerError(problem ?? 'no_such_process', params.toPid, next);
     if (params.toPidStartTime !== undefined && next.startTime !== null && next.startTime !== params.toPidStartTime) {
       throw new PortsError('E_NO_SUCH_PROCESS', `pid ${params.toPid} is a different process than expected (start time differs)`, { pid: params.toPid });
     }

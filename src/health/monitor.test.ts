@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { newHealth, type Allocation } from '../protocol/allocation.js';
-import { createMemoryFile } from '../state/atomic-file.js';
-import { openStateStore } from '../state/store.js';
+import { memoryStore } from '../../test/helpers/store.js';
 import type { ProcessObservation } from './decide.js';
 import { createHealthMonitor, type HealthSettings, type MonitorHooks } from './monitor.js';
 import { ownerKey, type HealthProbes } from './probes.js';
@@ -44,7 +43,7 @@ function fakeProbes() {
 async function setup(allocations: Allocation[], over: Partial<HealthSettings> = {}) {
   vi.useFakeTimers({ now: T0 });
   const clock = { now: () => Date.now(), monotonic: () => Date.now() };
-  const store = await openStateStore({ file: createMemoryFile(), source: 'mem', clock });
+  const store = (await memoryStore({ clock: clock })).store;
   for (const a of allocations) store.add(a);
   await store.commit();
   const { state, probes } = fakeProbes();

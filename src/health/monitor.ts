@@ -87,6 +87,8 @@ export interface HealthMonitor {
 }
 
 const HTTP_CONCURRENCY = 16;
+/** failing_details lists at most this many (failing_allocations counts them all). */
+const FAILING_DETAILS_MAX = 100;
 
 async function mapLimited<T>(items: readonly T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -175,16 +177,10 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
         durableChange = true;
         continue;
       }
-      if (verdict.changed) {
-        const updated = { ...allocation, health: verdict.health };
-        store.replace(updated);
-        durableChange = true;
-        if (verdict.transition) transitions.push({ allocation: updated, verdict });
-      } else {
-        // Soft state (status, last check): updated in place, no new object per allocation per cycle.
-        allocation.health = verdict.health;
-        if (verdict.transition) transitions.push({ allocation, verdict });
-      }
+      // Only a changed failure count or reason is journaled; status and lastCheckAt change memory only.
+      const updated = store.setHealth(allocation.port, verdict.health, verdict.changed) ?? allocation;
+      if (verdict.changed) durableChange = true;
+      if (verdict.transition) transitions.push({ allocation: updated, verdict });
     }
     if (durableChange) await store.commit();
 
@@ -249,18 +245,24 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
     },
     runCycle,
     statistics() {
-      const all = [...store.allocations.values()];
-      const failing = all.filter((a) => a.health.failures > 0 || a.health.status === 'unhealthy');
+      // From the store's indexes: O(failing), not O(allocations).
+      const summary = store.summary();
+      const failing: Allocation[] = [];
+      for (const port of store.failing) {
+        const allocation = store.allocations.get(port);
+        if (allocation) failing.push(allocation);
+      }
+      failing.sort((a, b) => a.port - b.port);
       return {
         enabled: settings.enabled,
         active,
         check_interval_ms: settings.checkIntervalMs,
         max_failures: settings.maxFailures,
         cleanup_stale_allocations: settings.cleanup,
-        total_allocations: all.length,
-        tracked_allocations: all.filter((a) => a.pid !== null || a.expiresAt !== null).length,
+        total_allocations: summary.total,
+        tracked_allocations: summary.tracked,
         failing_allocations: failing.length,
-        failing_details: failing.map((a) => ({ port: a.port, failures: a.health.failures, reason: a.health.reason })),
+        failing_details: failing.slice(0, FAILING_DETAILS_MAX).map((a) => ({ port: a.port, failures: a.health.failures, reason: a.health.reason })),
         last_cycle: lastCycle && {
           started_at: lastCycle.startedAt,
           duration_ms: Math.round(lastCycle.durationMs * 1000) / 1000,

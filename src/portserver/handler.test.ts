@@ -3,9 +3,7 @@ import type { PortPolicy } from '../allocator/policy.js';
 import { createAllocationService, type AllocationService } from '../daemon/allocation-service.js';
 import { PortsError } from '../errors.js';
 import { systemClock } from '../shared/clock.js';
-import { createMemoryFile } from '../state/atomic-file.js';
-import { openStateStore } from '../state/store.js';
-import { readTgid } from '../system/proc-stat.js';
+import { memoryStore } from '../../test/helpers/store.js';
 import { procInspector, type ProcessInspector } from '../system/process-info.js';
 import { createPortserverHandler, type PortserverPool } from './handler.js';
 
@@ -14,7 +12,7 @@ const request = (text: string) => Buffer.from(text);
 const self = () => request(`${process.pid}\n`);
 
 async function setup(options: { pool?: PortserverPool; busy?: number[]; processes?: ProcessInspector; allocations?: AllocationService } = {}) {
-  const store = await openStateStore({ file: createMemoryFile(), source: 'memory', clock: systemClock });
+  const store = (await memoryStore({ clock: systemClock })).store;
   const policy: PortPolicy = {
     types: { dev: { start: 3000, end: 3099 }, test: TEST_RANGE },
     defaultType: 'dev',
@@ -36,7 +34,6 @@ async function setup(options: { pool?: PortserverPool; busy?: number[]; processe
   const handle = createPortserverHandler({
     allocations,
     processes: options.processes ?? procInspector,
-    threadGroupOf: readTgid,
     pool: options.pool ?? { type: 'test' },
   });
   return { store, handle };
@@ -97,15 +94,20 @@ describe('portserver handler', () => {
     expect(store.allocations.has(outcome.port)).toBe(false);
   });
 
-  it('refuses a requester that is gone by the time the allocation service looks', async () => {
+  it('reads the requester from /proc once per request, and records its start time', async () => {
     let calls = 0;
     const processes: ProcessInspector = {
-      inspect: async (pid) => (calls++ === 0 ? { pid, startTime: 1, zombie: false, kernelThread: false } : null),
-      describe: async () => ({ cwd: null, command: null }),
+      inspect: async (pid) => {
+        calls++;
+        return { pid, startTime: 77, zombie: false, kernelThread: false, threadGroup: pid };
+      },
+      describe: async () => ({ cwd: '/src', command: 'python3 -m pytest' }),
     };
     const { store, handle } = await setup({ processes });
-    expect(await handle(self())).toMatchObject({ result: 'refused', reason: 'no_such_process' });
-    expect(store.allocations.size).toBe(0);
+    const outcome = await handle(self());
+    expect(outcome).toMatchObject({ result: 'allocated' });
+    expect(calls).toBe(1);
+    expect([...store.allocations.values()]).toEqual([expect.objectContaining({ pid: process.pid, pidStartTime: 77, command: 'python3 -m pytest' })]);
   });
 
   it('turns any other failure into an error outcome instead of throwing', async () => {

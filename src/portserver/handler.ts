@@ -40,7 +40,7 @@ export function createPortserverHandler(deps: PortserverHandlerDeps): Portserver
       const { pid } = requester;
       const { allocation } = await deps.allocations.allocate(
         { service: PORTSERVER_SERVICE, pid, listenCheck: false, ...deps.pool },
-        { alwaysNew: true },
+        { alwaysNew: true, owner: requester.owner },
       );
       const { port } = allocation;
       return {

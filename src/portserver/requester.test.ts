@@ -1,21 +1,18 @@
 import { readdirSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { isKernelThread, readProcStat, readTgid } from '../system/proc-stat.js';
+import { isKernelThread, readProcStat } from '../system/proc-stat.js';
 import { procInspector, type OwnerProcess, type ProcessInspector } from '../system/process-info.js';
 import { checkRequester, PID_MAX_LIMIT } from './requester.js';
 
 function fakeProcesses(owners: Record<number, Partial<OwnerProcess>>): ProcessInspector {
   return {
-    inspect: async (pid) => (owners[pid] ? { pid, startTime: 1, zombie: false, kernelThread: false, ...owners[pid] } : null),
+    inspect: async (pid) => (owners[pid] ? { pid, startTime: 1, zombie: false, kernelThread: false, threadGroup: pid, ...owners[pid] } : null),
     describe: async () => ({ cwd: null, command: null }),
   };
 }
 
-const fake = (owners: Record<number, Partial<OwnerProcess>>, groups: Record<number, number> = {}) => ({
-  processes: fakeProcesses(owners),
-  threadGroupOf: async (pid: number) => groups[pid] ?? pid,
-});
+const fake = (owners: Record<number, Partial<OwnerProcess>>) => ({ processes: fakeProcesses(owners) });
 
 describe('checkRequester', () => {
   it.each([
@@ -30,22 +27,22 @@ describe('checkRequester', () => {
   });
 
   it('refuses zombies, kernel threads and thread ids', async () => {
-    const deps = fake({ 10: { zombie: true }, 11: { kernelThread: true }, 12: {} }, { 12: 9 });
+    const deps = fake({ 10: { zombie: true }, 11: { kernelThread: true }, 12: { threadGroup: 9 } });
     expect(await checkRequester(10n, deps)).toMatchObject({ ok: false, reason: 'zombie' });
     expect(await checkRequester(11n, deps)).toMatchObject({ ok: false, reason: 'kernel_thread' });
     expect(await checkRequester(12n, deps)).toMatchObject({ ok: false, reason: 'thread', message: 'Not allocating a port to thread 12 of process 9' });
   });
 
   it('accepts a live thread group leader, and one whose thread group cannot be read', async () => {
-    expect(await checkRequester(4242n, fake({ 4242: {} }))).toEqual({ ok: true, pid: 4242 });
-    expect(await checkRequester(4242n, { processes: fakeProcesses({ 4242: {} }), threadGroupOf: async () => null })).toEqual({ ok: true, pid: 4242 });
+    expect(await checkRequester(4242n, fake({ 4242: {} }))).toMatchObject({ ok: true, pid: 4242 });
+    expect(await checkRequester(4242n, fake({ 4242: { threadGroup: null } }))).toMatchObject({ ok: true, pid: 4242 });
   });
 
   describe('against the real /proc', () => {
-    const real = { processes: procInspector, threadGroupOf: readTgid };
+    const real = { processes: procInspector };
 
     it('accepts this process', async () => {
-      expect(await checkRequester(BigInt(process.pid), real)).toEqual({ ok: true, pid: process.pid });
+      expect(await checkRequester(BigInt(process.pid), real)).toMatchObject({ ok: true, pid: process.pid });
     });
 
     it('refuses the id of one of our own threads', async () => {

@@ -1,4 +1,4 @@
-import type { ProcessInspector } from '../system/process-info.js';
+import { ownerProblem, type OwnerProcess, type ProcessInspector } from '../system/process-info.js';
 
 /**
  * Whether the pid a portserver request names may own a port: the reference server's refusals
@@ -12,12 +12,10 @@ export const PID_MAX_LIMIT = 4_194_304;
 
 export type RefusalReason = 'invalid_pid' | 'init' | 'no_such_process' | 'zombie' | 'kernel_thread' | 'thread';
 
-export type RequesterCheck = { ok: true; pid: number } | { ok: false; reason: RefusalReason; message: string };
+export type RequesterCheck = { ok: true; pid: number; owner: OwnerProcess } | { ok: false; reason: RefusalReason; message: string };
 
 export interface RequesterDeps {
   processes: ProcessInspector;
-  /** The thread group id (Tgid in /proc/<pid>/status), or null when it cannot be read. */
-  threadGroupOf(pid: number): Promise<number | null>;
 }
 
 export async function checkRequester(value: bigint, deps: RequesterDeps): Promise<RequesterCheck> {
@@ -27,14 +25,16 @@ export async function checkRequester(value: bigint, deps: RequesterDeps): Promis
   }
   const pid = Number(value);
   const owner = await deps.processes.inspect(pid);
-  if (!owner) return { ok: false, reason: 'no_such_process', message: `Not allocating a port to a non-existent process (pid ${pid})` };
-  if (owner.zombie) return { ok: false, reason: 'zombie', message: `Not allocating a port to a zombie (pid ${pid})` };
-  if (owner.kernelThread) return { ok: false, reason: 'kernel_thread', message: `Not allocating a port to a kernel thread (pid ${pid})` };
-  // kill(tid, 0) succeeds for a thread id too; only the thread group leader is a process.
-  // Unknown (no /proc) is let through, as inspect() does.
-  const group = await deps.threadGroupOf(pid);
-  if (group !== null && group !== pid) {
-    return { ok: false, reason: 'thread', message: `Not allocating a port to thread ${pid} of process ${group}` };
+  switch (ownerProblem(owner)) {
+    case null:
+      return owner ? { ok: true, pid, owner } : { ok: false, reason: 'no_such_process', message: `Not allocating a port to a non-existent process (pid ${pid})` };
+    case 'no_such_process':
+      return { ok: false, reason: 'no_such_process', message: `Not allocating a port to a non-existent process (pid ${pid})` };
+    case 'zombie':
+      return { ok: false, reason: 'zombie', message: `Not allocating a port to a zombie (pid ${pid})` };
+    case 'kernel_thread':
+      return { ok: false, reason: 'kernel_thread', message: `Not allocating a port to a kernel thread (pid ${pid})` };
+    case 'thread':
+      return { ok: false, reason: 'thread', message: `Not allocating a port to thread ${pid} of process ${owner?.threadGroup}` };
   }
-  return { ok: true, pid };
 }

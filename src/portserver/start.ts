@@ -5,7 +5,6 @@ import { ensurePrivateDir } from '../daemon/secure-dir.js';
 import { clearStaleSocket } from '../daemon/single-instance.js';
 import { isPortsError, PortsError } from '../errors.js';
 import { MAX_SOCKET_PATH_BYTES, socketPathProblem } from '../shared/paths.js';
-import { readTgid } from '../system/proc-stat.js';
 import type { ProcessInspector } from '../system/process-info.js';
 import { createPortserverHandler, type PortserverPool } from './handler.js';
 import { createPortserverServer, type PortserverLog, type PortserverResult, type PortserverServer } from './server.js';
@@ -57,7 +56,6 @@ export async function startPortserver(options: StartPortserverOptions): Promise<
     handler: createPortserverHandler({
       allocations: options.allocations,
       processes: options.processes,
-      threadGroupOf: readTgid,
       pool: portserverPool(options.settings),
     }),
     timeoutMs: options.settings.timeout_ms,

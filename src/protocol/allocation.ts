@@ -51,7 +51,7 @@ export const healthUrlSchema = z
   .refine(isLoopbackUrl, 'an http:// or https:// URL on a loopback host (localhost, 127.x.x.x, [::1])');
 
 /** What a stored allocation may hold: any http(s) URL, so an older state file still loads (the monitor only checks loopback ones). */
-const storedHealthUrlSchema = z
+export const storedHealthUrlSchema = z
   .string()
   .max(2048)
   .refine((value) => parseHttpUrl(value) !== null, 'an http:// or https:// URL');
@@ -90,6 +90,9 @@ export const allocationSchema = z.strictObject({
 export type Allocation = z.infer<typeof allocationSchema>;
 export type AllocationHealth = z.infer<typeof healthSchema>;
 
+const NO_HEALTH: AllocationHealth = Object.freeze({ failures: 0, status: null, reason: null, lastCheckAt: null });
+
+/** The health of an allocation no cycle has looked at yet: one shared, frozen object. */
 export function newHealth(): AllocationHealth {
-  return { failures: 0, status: null, reason: null, lastCheckAt: null };
+  return NO_HEALTH;
 }

@@ -61,6 +61,15 @@ export const releaseParamsSchema = z
 export const statusParamsSchema = z.strictObject({
   service: serviceSchema.optional(),
   owner: ownerSchema.optional(),
+  type: typeNameSchema.optional(),
+  /** Only allocations whose last health status is this (`unchecked`: no cycle has looked yet). */
+  health: z.enum(['healthy', 'slow', 'unhealthy', 'starting', 'unchecked']).optional(),
+  /** Counts only: no allocation list (cheap at any size). */
+  summary: z.boolean().optional(),
+  /** At most this many allocations (by port); `next` says where the next page starts. */
+  limit: z.number().int().min(1).max(65535).optional(),
+  /** Only allocations on ports above this one (the previous page's `next`). */
+  after: z.number().int().min(0).max(65535).optional(),
 });
 
 export const shutdownParamsSchema = z.strictObject({});

@@ -41,9 +41,26 @@ export interface DaemonInfo {
   stateDir: string;
 }
 
+/** Counts over every allocation held (not only those the filters select). */
+export interface StatusSummary {
+  total: number;
+  /** With an owner process or a lease: what the HealthMonitor tracks. */
+  tracked: number;
+  /** By type; `-` for none. */
+  byType: Record<string, number>;
+  /** By owner tag (untagged allocations are not counted here). */
+  byOwner: Record<string, number>;
+  /** By last health status; `unchecked` before the first cycle. */
+  byHealth: Record<string, number>;
+}
+
 export interface StatusResult {
   daemon: DaemonInfo;
+  /** The allocations selected, by port; empty with `summary: true`. */
   allocations: Allocation[];
+  summary: StatusSummary;
+  /** With `limit`: the `after` of the next page, or null when this was the last. */
+  next: number | null;
   /** The HealthMonitor's statistics (contract field names). */
   health: HealthStatistics;
   /** Allocations released recently, newest last (bounded by health_monitoring.history_*). */

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 export interface StatePaths {
   dir: string;
   stateFile: string;
+  journalFile: string;
   auditLog: string;
   daemonLog: string;
   lockFile: string;
@@ -46,6 +47,7 @@ export function statePaths(dir: string): StatePaths {
   return {
     dir,
     stateFile: join(dir, 'state.json'),
+    journalFile: join(dir, 'state.journal'),
     auditLog: join(dir, 'audit.log'),
     daemonLog: join(dir, 'daemon.log'),
     lockFile: join(dir, 'daemon.lock'),

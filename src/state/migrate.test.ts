@@ -3,8 +3,12 @@ import { migrate, type MigrationStep } from './migrate.js';
 
 describe('migrate', () => {
   it('passes the current version through unchanged', () => {
-    const state = { schemaVersion: 1, allocations: [] };
-    expect(migrate(state)).toEqual({ ok: true, state, from: 1 });
+    const state = { schemaVersion: 2, allocations: [] };
+    expect(migrate(state)).toEqual({ ok: true, state, from: 2 });
+  });
+
+  it('migrates a version-1 state.json: a snapshot no journal record follows', () => {
+    expect(migrate({ schemaVersion: 1, allocations: [] })).toEqual({ ok: true, state: { schemaVersion: 2, allocations: [], journalSeq: 0 }, from: 1 });
   });
 
   it('runs every step from an older version to the current one, in order', () => {
@@ -20,7 +24,7 @@ describe('migrate', () => {
   });
 
   it.each([
-    ['a future version', { schemaVersion: 9 }, /newer than this portkeeper understands \(1\); upgrade portkeeper/],
+    ['a future version', { schemaVersion: 9 }, /newer than this portkeeper understands \(2\); upgrade portkeeper/],
     ['no version', { allocations: [] }, /schemaVersion undefined is not a version/],
     ['a missing step', { schemaVersion: 1 }, /no migration from schemaVersion 1 to 2/],
     ['not an object', [1, 2], /not a JSON object/],

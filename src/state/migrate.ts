@@ -8,7 +8,11 @@ import { STATE_SCHEMA_VERSION } from './schema.js';
 export type MigrationStep = (state: Record<string, unknown>) => Record<string, unknown>;
 
 /** steps[N] turns version N into N+1. Version 1 is the first; nothing older was ever written. */
-export const MIGRATIONS: Readonly<Record<number, MigrationStep>> = {};
+export const MIGRATIONS: Readonly<Record<number, MigrationStep>> = {
+  // Version 2 added the journal: a version-1 file is a snapshot that no journal record follows.
+  // Its records are valid version-2 records as they are (nulls are read as absent).
+  1: (state) => ({ ...state, journalSeq: 0 }),
+};
 
 export type MigrationResult =
   | { ok: true; state: unknown; from: number }

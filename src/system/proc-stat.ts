@@ -11,7 +11,6 @@ export interface ProcStat {
   ppid: number;
   pgrp: number;
   session: number;
-  /** Thread group id is the pid for a process; the stat file carries no tgid, see readTgid. */
   flags: number;
   /** Clock ticks since boot (field 22). */
   startTime: number;
@@ -70,17 +69,6 @@ export async function readCmdline(pid: number): Promise<string[] | null> {
 export async function readCwd(pid: number): Promise<string | null> {
   try {
     return await readlink(`/proc/${pid}/cwd`);
-  } catch {
-    return null;
-  }
-}
-
-/** Tgid from /proc/<pid>/status: equal to pid for a process, different for a thread id. */
-export async function readTgid(pid: number): Promise<number | null> {
-  try {
-    const status = await readFile(`/proc/${pid}/status`, 'utf8');
-    const match = /^Tgid:\s*(\d+)/m.exec(status);
-    return match ? Number(match[1]) : null;
   } catch {
     return null;
   }

@@ -1,8 +1,14 @@
-import { isKernelThread, isZombie, processExists, readCmdline, readCwd, readProcStat } from './proc-stat.js';
+import { readlinkSync } from 'node:fs';
+import { readProcFile } from './proc-read.js';
+import { isKernelThread, isZombie, parseProcStat, processExists, type ProcStat } from './proc-stat.js';
 
 /**
  * What the daemon needs to know about an owner process. The interface lets the in-memory
  * daemon and unit tests supply their own.
+ *
+ * The /proc reads are synchronous: procfs answers from memory in a few microseconds, far less
+ * than a thread-pool round trip, and allocate reads them on every request. What cannot change
+ * for a given pid and start time (its thread group) is cached.
  */
 export interface OwnerProcess {
   pid: number;
@@ -10,25 +16,114 @@ export interface OwnerProcess {
   startTime: number | null;
   zombie: boolean;
   kernelThread: boolean;
+  /** The thread group (process) the id belongs to: the pid itself for a process, another for a thread id; null when unknown. */
+  threadGroup: number | null;
 }
 
 export interface ProcessInspector {
   /** The live process with this pid, or null when there is none. */
   inspect(pid: number): Promise<OwnerProcess | null>;
-  /** Working folder and command line, best effort. */
-  describe(pid: number): Promise<{ cwd: string | null; command: string | null }>;
+  /** Working folder and command line, best effort; `startTime` (from inspect) lets a burst of requests from one process read them once. */
+  describe(pid: number, startTime?: number | null): Promise<{ cwd: string | null; command: string | null }>;
 }
 
-export const procInspector: ProcessInspector = {
-  async inspect(pid) {
-    if (!processExists(pid)) return null;
-    const stat = await readProcStat(pid);
-    if (!stat) return { pid, startTime: null, zombie: false, kernelThread: false };
-    return { pid, startTime: stat.startTime, zombie: isZombie(stat), kernelThread: isKernelThread(stat) };
-  },
-  async describe(pid) {
-    const [cwd, args] = await Promise.all([readCwd(pid), readCmdline(pid)]);
-    const command = args && args.length > 0 ? args.join(' ').slice(0, 4096) : null;
-    return { cwd, command };
-  },
-};
+function readText(path: string): string | null {
+  const text = readProcFile(path);
+  return typeof text === 'string' ? text : null;
+}
+
+function readThreadGroup(pid: number): number | null {
+  const status = readText(`/proc/${pid}/status`);
+  const match = status === null ? null : /^Tgid:\s*(\d+)/m.exec(status);
+  return match ? Number(match[1]) : null;
+}
+
+function readCommand(pid: number): string | null {
+  const raw = readText(`/proc/${pid}/cmdline`);
+  if (raw === null) return null;
+  const args = raw.split('\0');
+  if (args.at(-1) === '') args.pop();
+  return args.length > 0 ? args.join(' ').slice(0, 4096) : null;
+}
+
+function readCwd(pid: number): string | null {
+  try {
+    return readlinkSync(`/proc/${pid}/cwd`);
+  } catch {
+    return null;
+  }
+}
+
+/** Distinct processes remembered; past this the cache starts over. */
+const CACHE_MAX = 4096;
+
+/** How long a process's folder and command line are reused for its next allocation (a burst from one test runner reads them once). */
+const DESCRIBE_TTL_MS = 1000;
+
+export function createProcInspector(clock: { monotonic(): number } = { monotonic: () => performance.now() }): ProcessInspector {
+  let groups = new Map<string, number | null>();
+  let described = new Map<string, { at: number; cwd: string | null; command: string | null }>();
+  const threadGroup = (pid: number, startTime: number): number | null => {
+    const key = `${pid}:${startTime}`;
+    let group = groups.get(key);
+    if (group === undefined) {
+      if (groups.size >= CACHE_MAX) groups = new Map();
+      group = readThreadGroup(pid);
+      groups.set(key, group);
+    }
+    return group;
+  };
+  const stat = (pid: number): { found: ProcStat | null } | 'gone' | 'unknown' => {
+    const text = readProcFile(`/proc/${pid}/stat`);
+    if (typeof text === 'string') return { found: parseProcStat(text) };
+    return text.error === 'ENOENT' || text.error === 'ESRCH' ? 'gone' : 'unknown';
+  };
+  return {
+    async inspect(pid) {
+      // /proc/<pid>/stat answers whether it exists; kill(pid, 0) only where /proc cannot tell.
+      const read = stat(pid);
+      if (read === 'gone' || (read === 'unknown' && !processExists(pid))) return null;
+      const found = read === 'unknown' ? null : read.found;
+      if (!found) return { pid, startTime: null, zombie: false, kernelThread: false, threadGroup: null };
+      return {
+        pid,
+        startTime: found.startTime,
+        zombie: isZombie(found),
+        kernelThread: isKernelThread(found),
+        threadGroup: threadGroup(pid, found.startTime),
+      };
+    },
+    async describe(pid, startTime) {
+      const key = startTime !== undefined && startTime !== null ? `${pid}:${startTime}` : null;
+      const now = clock.monotonic();
+      const known = key !== null ? described.get(key) : undefined;
+      if (known !== undefined && now - known.at < DESCRIBE_TTL_MS) return { cwd: known.cwd, command: known.command };
+      const fresh = { at: now, cwd: readCwd(pid), command: readCommand(pid) };
+      if (key !== null) {
+        if (described.size >= CACHE_MAX) described = new Map();
+        described.set(key, fresh);
+      }
+      return { cwd: fresh.cwd, command: fresh.command };
+    },
+  };
+}
+
+/** One shared inspector for code outside the daemon (the CLI); the daemon makes its own. */
+export const procInspector: ProcessInspector = createProcInspector();
+
+/** Why a process may not own an allocation (it would be released, or never be), or null when it may. */
+export type OwnerProblem = 'no_such_process' | 'zombie' | 'kernel_thread' | 'thread';
+
+/**
+ * The one rule for owner pids, on every path (allocate, transfer, the portserver): a live process
+ * that is not a zombie, not a kernel thread, and a thread group leader (`kill(tid, 0)` succeeds
+ * for a thread id too, and the thread can end while its process lives on). Unknown (no /proc) is
+ * let through.
+ */
+export function ownerProblem(owner: OwnerProcess | null): OwnerProblem | null {
+  if (owner === null) return 'no_such_process';
+  if (owner.zombie) return 'zombie';
+  if (owner.kernelThread) return 'kernel_thread';
+  if (owner.threadGroup !== null && owner.threadGroup !== owner.pid) return 'thread';
+  return null;
+}

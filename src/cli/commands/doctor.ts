@@ -5,6 +5,7 @@ import { statePaths, socketPathProblem } from '../../shared/paths.js';
 import { formatPortRange, type PortRange } from '../../shared/port-range.js';
 import { readEphemeralRange } from '../../system/ephemeral-range.js';
 import { PACKAGE_VERSION } from '../../version.js';
+import type { RecoveryReport } from '../../state/recovery.js';
 import type { CliContext, CommonFlags } from '../context.js';
 
 /**
@@ -39,6 +40,14 @@ async function checkPrivateFile(name: string, path: string): Promise<Check | nul
   return { name, status: 'ok', message: `${path} (mode ${mode.toString(8)})` };
 }
 
+const RESTORED_FROM = { snapshot: 'state.json', backup: 'the last good copy (state.json.bak)', empty: 'an empty state' } as const;
+
+function describeRecovery(recovery: RecoveryReport): string {
+  const kept = recovery.keptAs.length > 0 ? `; kept ${recovery.keptAs.join(', ')}` : '';
+  const journal = recovery.journal && recovery.journal.applied > 0 ? ` and ${recovery.journal.applied} journal record(s)` : '';
+  return `${recovery.at}: ${recovery.reason.split('\n')[0]}${kept}; started from ${RESTORED_FROM[recovery.restoredFrom] ?? recovery.restoredFrom}${journal}, ${recovery.allocations} allocation(s)`;
+}
+
 function overlaps(a: PortRange, b: PortRange): PortRange | null {
   const start = Math.max(a.start, b.start);
   const end = Math.min(a.end, b.end);
@@ -65,7 +74,7 @@ export async function runDoctor(flags: CommonFlags, ctx: CliContext): Promise<nu
     checks.push(await checkFolder('socket folder', dirname(setup.socketPath), true));
     checks.push(await checkFolder('state folder', setup.stateDir, false));
     const paths = statePaths(setup.stateDir);
-    for (const [name, path] of [['state file', paths.stateFile], ['audit log', paths.auditLog], ['daemon log', paths.daemonLog]] as const) {
+    for (const [name, path] of [['state file', paths.stateFile], ['state journal', paths.journalFile], ['audit log', paths.auditLog], ['daemon log', paths.daemonLog]] as const) {
       const check = await checkPrivateFile(name, path);
       if (check) checks.push(check);
     }
@@ -73,7 +82,7 @@ export async function runDoctor(flags: CommonFlags, ctx: CliContext): Promise<nu
     const recovery = await readLastRecovery(stateFiles(paths.stateFile));
     checks.push(
       recovery
-        ? { name: 'last recovery', status: 'warn', message: `${recovery.at}: state.json was unusable (${recovery.reason.split('\n')[0]}); kept as ${recovery.keptAs}, started from ${recovery.restoredFrom === 'backup' ? 'the last good copy' : 'an empty state'} with ${recovery.allocations} allocation(s)` }
+        ? { name: 'last recovery', status: 'warn', message: describeRecovery(recovery) }
         : { name: 'last recovery', status: 'ok', message: 'none: the state file has always loaded' },
     );
 
