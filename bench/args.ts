@@ -2,8 +2,9 @@ import { parseArgs } from 'node:util';
 
 /**
  * `npm run bench -- [--quick] [--duration S] [--warmup S] [--clients 1,8,32,128]
- * [--scale 1000,10000|none] [--large 50000|none] [--cycles N] [--cli-runs N] [--json PATH|-] [--dir DIR]`.
- * Bounded on purpose: the whole default run stays under three minutes; `--quick` under one.
+ * [--scale 1000,10000|none] [--large 50000|none] [--portserver PATH|none] [--cycles N]
+ * [--cli-runs N] [--json PATH|-] [--dir DIR]`.
+ * Bounded on purpose: the whole default run stays under five minutes; `--quick` under one.
  */
 export interface BenchArgs {
   durationMs: number;
@@ -19,8 +20,16 @@ export interface BenchArgs {
   cliRuns: number;
   /** Client counts of the pairs measured on top of each scale size and the large state. */
   sizedPairsClients: number[];
-  /** Measured ms of each of those (their warm-up is a tenth of it). */
+  /** Google's portserver executable to compare the portserver protocol with; null: skip the comparison. */
+  portserver: string | null;
+  /** A/B rounds per client count of that comparison. */
+  portserverRounds: number;
+  /** Measured requests per portserver run, by client count. */
+  portserverRequests: (clients: number) => number;
+  /** Measured ms of each of those. */
   sizedPairsMs: number;
+  /** Unmeasured pairs (32 clients) run against the pairs and scale daemons first: JIT warm-up, ms. */
+  warmUpMs: number;
   /** Another built checkout whose CLI cold start is measured next to this one's (before/after); null: none. */
   cliBaseline: string | null;
   /** Write V8 CPU profiles of the bench daemons into this folder and summarize them; null: none. */
@@ -32,15 +41,25 @@ export interface BenchArgs {
 }
 
 export const USAGE = `usage: npm run bench -- [options]
+  Runs, in one go: the disk floor, durable allocate+release pairs at 1/8/32/128 clients, pairs
+  with none / 1k / 10k allocations held, health cycles, status (summary, page, full list), RSS
+  and owner death at 10k, start-up and RSS on a preloaded 50k snapshot, the portserver protocol
+  against Google's portserver, the CLI's cold start against Node's; then prints every target of
+  PRODUCT.md beside its reference from this run. Missed targets exit 0; a broken bench exits 1.
   --quick          a smoke run in under a minute: --duration 1 --warmup 0.25 --clients 1,32
-                   --scale 1000 --cycles 3 --large none --cli-runs 5 (explicit flags still win)
-  --duration S     measured seconds per scenario (default 3, at most 15); also get-port's
-  --warmup S       warm-up seconds per scenario (default 0.5, at most 5)
-  --clients LIST   concurrent clients per scenario (default 1,8,32,128; each at most 256)
-  --scale LIST     live allocations for the health-cycle run (default 1000,10000; each 1..11000;
-                   'none' skips it, and with it the status, RSS and owner-death figures)
-  --large N        allocations preloaded into a third daemon's state.json for the big-state
-                   proxy (default 50000, at most 59000; 'none' skips it)
+                   --scale 10000 --cycles 2 --cli-runs 5, a 1.5 s JIT warm-up, one portserver
+                   round of fewer requests (explicit flags still win)
+  --duration S     measured seconds per pairs run (default 3, at most 15); also get-port's
+  --warmup S       warm-up seconds at the start of each pairs run (default 0.5, at most 5)
+  --clients LIST   concurrent clients of the pairs runs (default 1,8,32,128; each at most 256;
+                   the targets need 1 and 32)
+  --scale LIST     live allocations for the scale run (default 1000,10000; each 1..11000;
+                   'none' skips it, and with it the 10,000-allocation targets and owner death)
+  --large N        allocations in the snapshot preloaded into a third daemon (default 50000,
+                   at most 59000; 'none' skips it, and with it the 50,000-allocation targets)
+  --portserver PATH|none  Google's portserver (python3-portpicker) to compare the portserver
+                   protocol with, same load, 1 and 16 clients (default /usr/bin/portserver; the
+                   rows say why when it is not installed; 'none' skips them)
   --cycles N       health cycles measured per scale count (default 7, at most 20)
   --cli-runs N     fresh \`ports\` processes per command for the CLI cold start (default 20,
                    at most 50; 0 skips it)
@@ -49,7 +68,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --cpu-prof DIR   run the bench daemons under node --cpu-prof (profiles written to DIR when
                    they stop) and print where their CPU time went; slows them a little
   --json PATH      also write the results as JSON to PATH ('-' for stdout)
-  --dir DIR        parent of the temp folder for socket and state (default the OS temp dir)`;
+  --dir DIR        parent of the temp folders for sockets and state (default the OS temp dir);
+                   the disk floor is measured there too`;
 
 export class UsageError extends Error {}
 
@@ -105,6 +125,15 @@ function cycleCount(text: string | undefined, fallback: number): number {
   return value;
 }
 
+export const DEFAULT_PORTSERVER = '/usr/bin/portserver';
+
+function portserverPath(text: string | undefined): string | null {
+  if (text === undefined) return DEFAULT_PORTSERVER;
+  if (text.trim() === 'none') return null;
+  if (text.trim() === '') throw new UsageError(`--portserver must be 'none' or the path of Google's portserver executable`);
+  return text;
+}
+
 export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   let values;
   try {
@@ -122,6 +151,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
         'cli-runs': { type: 'string' },
         'cli-baseline': { type: 'string' },
         'cpu-prof': { type: 'string' },
+        portserver: { type: 'string' },
         quick: { type: 'boolean' },
         json: { type: 'string' },
         dir: { type: 'string' },
@@ -137,12 +167,16 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     durationMs,
     warmupMs: seconds(values.warmup, quick ? 0.25 : 0.5, 5, '--warmup'),
     clientCounts: clientCounts(values.clients, quick ? [1, 32] : [1, 8, 32, 128]),
-    scaleCounts: scaleCounts(values.scale, quick ? [1000] : [1000, 10_000]),
-    cycles: cycleCount(values.cycles, quick ? 3 : 7),
-    largeCount: largeCount(values.large, quick ? null : 50_000),
+    scaleCounts: scaleCounts(values.scale, quick ? [10_000] : [1000, 10_000]),
+    cycles: cycleCount(values.cycles, quick ? 2 : 7),
+    largeCount: largeCount(values.large, 50_000),
     cliRuns: cliRuns(values['cli-runs'], quick ? 5 : 20),
     sizedPairsClients: [1, 32],
-    sizedPairsMs: Math.min(durationMs, 2000),
+    sizedPairsMs: durationMs,
+    warmUpMs: quick ? 1500 : 3000,
+    portserver: portserverPath(values.portserver),
+    portserverRounds: quick ? 1 : 3,
+    portserverRequests: quick ? (clients) => (clients === 1 ? 500 : 1500) : (clients) => (clients === 1 ? 1500 : 4000),
     cliBaseline: values['cli-baseline'] ?? null,
     cpuProfDir: values['cpu-prof'] ?? null,
     quick,

@@ -38,14 +38,18 @@ export function scriptName(url: string, root: string): string {
   return url.startsWith('file:') ? relative(root, fileURLToPath(url)) : url;
 }
 
-export function summarizeFunctions(profile: CpuProfile, root: string, file: string, n = 15): ProfileTotals {
+/** Self time by function and script; with `untilUs` (monotonic clock, as process.hrtime), only the samples up to then. */
+export function summarizeFunctions(profile: CpuProfile, root: string, file: string, n = 15, untilUs = Number.POSITIVE_INFINITY): ProfileTotals {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const functions = new Map<string, FunctionTime>();
   const scripts = new Map<string, number>();
   let idleMs = 0;
   let gcMs = 0;
   let programMs = 0;
+  let at = profile.startTime;
   profile.samples.forEach((id, index) => {
+    at += profile.timeDeltas[index] ?? 0;
+    if (at > untilUs) return;
     const ms = (profile.timeDeltas[index] ?? 0) / 1000;
     const frame = byId.get(id)?.callFrame;
     if (frame === undefined) return;
@@ -65,7 +69,7 @@ export function summarizeFunctions(profile: CpuProfile, root: string, file: stri
   });
   return {
     file,
-    totalMs: (profile.endTime - profile.startTime) / 1000,
+    totalMs: (Math.min(profile.endTime, untilUs) - profile.startTime) / 1000,
     idleMs,
     gcMs,
     programMs,

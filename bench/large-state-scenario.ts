@@ -1,27 +1,26 @@
-import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import type { PortsClient } from '../src/client/client.js';
+import { newHealth, type Allocation } from '../src/protocol/allocation.js';
+import { parseSnapshot, renderSnapshotSync } from '../src/state/snapshot.js';
 import { readCmdline, readCwd, readProcStat } from '../src/system/proc-stat.js';
-import type { BenchDaemon, StartBenchDaemonOptions } from './daemon-process.js';
+import { readStateSizes, type BenchDaemon, type StartBenchDaemonOptions } from './daemon-process.js';
 import { startHelper } from './helper-process.js';
-import type { PairsScenarioResult } from './pairs-scenario.js';
+import { warmUpDaemon, type PairsScenarioResult } from './pairs-scenario.js';
 import { measureSizedPairs, measureStatus, readHeap, watchCycles, type CycleSample, type SizedPairsSettings } from './scale-scenario.js';
-import { median } from './stats.js';
+import { median, msSince } from './stats.js';
 
 /**
- * The 50,000-allocation proxy. Filling 50,000 through the daemon would take minutes (every
- * durable write rewrites the whole state.json), and a host has fewer free ports than that outside
- * the kernel's ephemeral range to listen on. So the bench writes a state.json holding N
- * allocations straight into a fresh daemon's state folder (schema src/state/schema.ts) and
- * starts the daemon on it. Each allocation is owned by one live helper process (its pid and start
- * time, its cwd and command, as the daemon records them), `listenCheck: false` and already
- * healthy: every health cycle runs the process check and the verdict for all N, but no LISTEN
- * table (N listening sockets do not fit on one host). Ports: 1024-65535 minus the pairs range,
- * in order — the daemon does not bind-test what it loads.
+ * The 50,000-allocation proxy. A host has fewer free ports than that outside the kernel's
+ * ephemeral range to listen on, so the bench writes a state.json snapshot (schemaVersion 2,
+ * rendered by the daemon's own src/state/snapshot.ts, no journal) holding N allocations straight
+ * into a fresh daemon's state folder and starts the daemon on it. Each allocation is owned by one
+ * live helper process (its pid and start time, its cwd and command, as the daemon records them),
+ * `listenCheck: false`: every health cycle runs the process check and the verdict for all N, but
+ * no LISTEN table (N listening sockets do not fit on one host). Ports: 1024-65535 minus the pairs
+ * range, in order — the daemon does not bind-test what it loads. The sticky map holds the newest
+ * `sticky_max_entries` (10,000 by default) services, as a daemon that made them would.
  *
- * Measured: daemon start on that file (spawn until it answers), health cycles, full `status`,
- * durable allocate+release pairs on top (each write now rewrites N records), RSS.
+ * Measured: daemon start on that snapshot (spawn until it answers, polled every 5 ms), health
+ * cycles, `status` (summary and full), durable allocate+release pairs on top, RSS.
  */
 export interface LargeStateSettings {
   allocations: number;
@@ -29,22 +28,39 @@ export interface LargeStateSettings {
   statusRequests: number;
   checkIntervalMs: number;
   pairs: SizedPairsSettings;
+  /** Sticky entries written (the daemon's sticky_max_entries). */
+  stickyEntries: number;
+  /** Unmeasured pairs before the measured ones (JIT warm-up), ms; 0: none. */
+  warmUpMs: number;
 }
 
 export interface LargeStateResult {
   allocations: number;
   ownerPid: number;
+  /** The preloaded snapshot's size; `stateAfter` what is on disk at the end (a start may rewrite it). */
   stateFileBytes: number;
+  stateAfter: { snapshotBytes: number | null; journalBytes: number };
   /** Spawn of `ports daemon` until it answers `hello`: reads, validates and re-checks the file. */
   startMs: number;
+  /** When it first answered (monotonic µs), to slice its CPU profile with. */
+  answeredAtUs: number;
   rssAfterStartMb: number | null;
+  /**
+   * The snapshot's parse measured in the bench process with the daemon's own code, best of 2:
+   * JSON.parse alone, and parseSnapshot (JSON.parse, migrate, schema validation of every record).
+   */
+  parseMs: { json: number; snapshot: number };
+  /** VmRSS / VmHWM after the cycles, before any status request or pairs (MiB). */
+  memoryAfterCycles: { rssMb: number; peakRssMb: number } | null;
   firstCycle: CycleSample;
   cycles: CycleSample[];
   cycleMedianMs: number;
   cycleMaxMs: number;
   cpu: { windowMs: number; cpuMs: number; percent: number; perCycleMs: number } | null;
   status: Awaited<ReturnType<typeof measureStatus>>;
+  statusSummary: Awaited<ReturnType<typeof measureStatus>>;
   pairs: PairsScenarioResult[];
+  /** VmRSS / VmHWM at the end: after cycles, status requests and pairs (the RSS target's reading). */
   memory: { rssMb: number; peakRssMb: number } | null;
   heap: Awaited<ReturnType<typeof readHeap>> | null;
   problems: string[];
@@ -60,7 +76,7 @@ function ports(count: number, skip: { start: number; end: number }): number[] {
 export async function runLargeStateScenario(
   settings: LargeStateSettings,
   daemons: {
-    start(options: Pick<StartBenchDaemonOptions, 'config' | 'preloadState' | 'readyTimeoutMs'>): Promise<BenchDaemon>;
+    start(options: Pick<StartBenchDaemonOptions, 'config' | 'preloadState' | 'readyTimeoutMs' | 'pollMs'>): Promise<BenchDaemon>;
     /** Stops it (before its allocations' owner goes away). */
     stop(daemon: BenchDaemon): Promise<void>;
   },
@@ -76,7 +92,7 @@ export async function runLargeStateScenario(
     const cwd = await readCwd(helper.pid);
     const command = (await readCmdline(helper.pid))?.join(' ') ?? null;
     const now = new Date().toISOString();
-    const allocations = ports(settings.allocations, settings.pairs.range).map((port, i) => ({
+    const allocations: Allocation[] = ports(settings.allocations, settings.pairs.range).map((port, i) => ({
       port,
       service: `pkb-large-${i + 1}`,
       type: null,
@@ -90,18 +106,26 @@ export async function runLargeStateScenario(
       ttlMs: null,
       listenCheck: false,
       healthUrl: null,
-      health: { failures: 0, status: 'healthy', reason: null, lastCheckAt: now },
+      health: newHealth(),
     }));
-    const sticky = Object.fromEntries(allocations.map((a) => [a.service, a.port]));
-    const text = JSON.stringify({ schemaVersion: 1, writtenAt: now, allocations, sticky });
+    const sticky = allocations.slice(-settings.stickyEntries).map((a) => [a.service as string, a.port] as const);
+    const text = renderSnapshotSync({ journalSeq: 0, allocations, sticky }, Date.now());
+    const parseMs = { json: Number.POSITIVE_INFINITY, snapshot: Number.POSITIVE_INFINITY };
+    for (let i = 0; i < 2; i++) {
+      let started = process.hrtime.bigint();
+      JSON.parse(text);
+      parseMs.json = Math.min(parseMs.json, msSince(started));
+      started = process.hrtime.bigint();
+      parseSnapshot(text, 'bench');
+      parseMs.snapshot = Math.min(parseMs.snapshot, msSince(started));
+    }
 
     progress(`large: starting a daemon on a state.json of ${settings.allocations.toLocaleString('en-US')} allocations (${(Buffer.byteLength(text) / 1e6).toFixed(1)} MB)…`);
-    const t0 = performance.now();
-    const daemon = await daemons.start({ config, preloadState: text, readyTimeoutMs: 180_000 });
-    const startMs = performance.now() - t0;
+    const daemon = await daemons.start({ config, preloadState: text, readyTimeoutMs: 180_000, pollMs: 5 });
+    const startMs = daemon.startMs;
     client = await daemon.connect();
     const rssAfterStartMb = (await daemon.readMemory())?.rssMb ?? null;
-    const stateFileBytes = await stat(join(daemon.stateDir, 'state.json')).then((s) => s.size);
+    const stateFileBytes = Buffer.byteLength(text);
 
     progress(`large: ${settings.allocations.toLocaleString('en-US')} allocations loaded in ${(startMs / 1000).toFixed(1)} s; watching ${settings.cycles} health cycles…`);
     const { firstCycle, cycles, cpu, problems } = await watchCycles(client, daemon, {
@@ -112,10 +136,14 @@ export async function runLargeStateScenario(
       ticksPerSecond,
     });
 
-    progress(`large: ${settings.statusRequests} status requests, then allocate+release pairs on top of ${settings.allocations.toLocaleString('en-US')}…`);
+    const memoryAfterCycles = await daemon.readMemory();
+    progress(`large: status requests (summary, full), then allocate+release pairs on top of ${settings.allocations.toLocaleString('en-US')}…`);
+    const statusSummary = await measureStatus(client, settings.statusRequests * 10, { summary: true });
     const status = await measureStatus(client, settings.statusRequests);
+    if (settings.warmUpMs > 0) await warmUpDaemon({ range: settings.pairs.range, connect: () => daemon.connect(), ms: settings.warmUpMs });
     const pairs = await measureSizedPairs(daemon, settings.allocations, settings.pairs);
     const memory = await daemon.readMemory();
+    const stateAfter = await readStateSizes(daemon.stateDir);
     const heap = await readHeap(client).catch(() => null);
     const durations = cycles.map((cycle) => cycle.durationMs);
     await client.close().catch(() => client?.destroy());
@@ -126,14 +154,19 @@ export async function runLargeStateScenario(
         allocations: settings.allocations,
         ownerPid: helper.pid,
         stateFileBytes,
+        stateAfter,
         startMs,
+        answeredAtUs: daemon.answeredAtUs,
+        parseMs,
         rssAfterStartMb,
+        memoryAfterCycles,
         firstCycle,
         cycles,
         cycleMedianMs: median(durations),
         cycleMaxMs: Math.max(...durations),
         cpu,
         status,
+        statusSummary,
         pairs,
         memory,
         heap,

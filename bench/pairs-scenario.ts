@@ -1,3 +1,4 @@
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { PortsClient } from '../src/client/client.js';
 import { clockTicksPerSecond } from './daemon-process.js';
@@ -18,8 +19,12 @@ export interface PairsScenarioOptions {
   durationMs: number;
   range: { start: number; end: number };
   connect(): Promise<PortsClient>;
-  /** The daemon's utime + stime in clock ticks, to report its CPU use over the scenario. */
-  daemonCpuTicks?: () => Promise<number | null>;
+  /** The daemon's utime and stime in clock ticks, to report its CPU use over the scenario. */
+  daemonCpu?: () => Promise<{ user: number; system: number } | null>;
+  /** Context switches of all the daemon's threads so far. */
+  daemonContextSwitches?: () => Promise<number | null>;
+  /** The daemon's last journal seq on disk, to count its appends (group commits) over the scenario. */
+  journalSeq?: () => Promise<number | null>;
 }
 
 export interface PairsScenarioResult {
@@ -37,6 +42,25 @@ export interface PairsScenarioResult {
   cpu: { daemonPercent: number | null; benchPercent: number; daemonMainThreadBusyPercent?: number } | null;
   /** The measured window on the monotonic clock (µs), to slice a CPU profile of the daemon with. */
   windowUs: { start: number; end: number };
+  /**
+   * Over the whole scenario (warm-up included): requests answered (allocate + release), the
+   * daemon's journal appends (one per group commit; null when unreadable), and from them
+   * appends/s, requests per append, and the daemon's CPU ms per request.
+   */
+  work: {
+    wallMs: number;
+    requests: number;
+    appends: number | null;
+    appendsPerSecond: number | null;
+    requestsPerAppend: number | null;
+    daemonCpuMsPerRequest: number | null;
+    /** The daemon's user-mode share of that CPU (the rest is kernel time: syscalls, the disk, sockets). */
+    daemonUserShare: number | null;
+    /** Context switches of all the daemon's threads per request (each hand-off to libuv's pool and back costs some). */
+    daemonContextSwitchesPerRequest: number | null;
+  };
+  /** 1/5/15-minute load average when the scenario began. */
+  loadAverage: number[];
 }
 
 interface Window {
@@ -46,6 +70,8 @@ interface Window {
 
 interface WorkerTally {
   pairs: number;
+  /** Every pair finished, warm-up included. */
+  allPairs: number;
   allocateMs: number[];
   releaseMs: number[];
 }
@@ -62,7 +88,7 @@ async function connectAll(count: number, connect: () => Promise<PortsClient>): P
 }
 
 async function runWorker(client: PortsClient, options: PairsScenarioOptions, window: Window, stopped: () => boolean): Promise<WorkerTally> {
-  const tally: WorkerTally = { pairs: 0, allocateMs: [], releaseMs: [] };
+  const tally: WorkerTally = { pairs: 0, allPairs: 0, allocateMs: [], releaseMs: [] };
   while (!stopped() && performance.now() < window.end) {
     const startedAt = performance.now();
     const inWindow = startedAt >= window.start;
@@ -79,6 +105,7 @@ async function runWorker(client: PortsClient, options: PairsScenarioOptions, win
     }
 
     const finishedAt = performance.now();
+    tally.allPairs++;
     if (inWindow) {
       tally.allocateMs.push(allocateMs);
       tally.releaseMs.push(releaseMs);
@@ -90,7 +117,10 @@ async function runWorker(client: PortsClient, options: PairsScenarioOptions, win
 
 export async function runPairsScenario(options: PairsScenarioOptions): Promise<PairsScenarioResult> {
   const clients = await connectAll(options.clients, options.connect);
-  const ticks0 = (await options.daemonCpuTicks?.()) ?? null;
+  const loadAverage = loadavg();
+  const seq0 = (await options.journalSeq?.()) ?? null;
+  const switches0 = (await options.daemonContextSwitches?.()) ?? null;
+  const cpu0 = (await options.daemonCpu?.()) ?? null;
   const usage0 = process.cpuUsage();
   const wall0 = performance.now();
   try {
@@ -113,8 +143,15 @@ export async function runPairsScenario(options: PairsScenarioOptions): Promise<P
     const pairs = tallies.reduce((sum, tally) => sum + tally.pairs, 0);
     const wallMs = performance.now() - wall0;
     const usage = process.cpuUsage(usage0);
-    const ticks1 = ticks0 === null ? null : ((await options.daemonCpuTicks?.()) ?? null);
-    const daemonPercent = ticks0 !== null && ticks1 !== null ? ((((ticks1 - ticks0) * 1000) / clockTicksPerSecond()) / wallMs) * 100 : null;
+    const cpu1 = cpu0 === null ? null : ((await options.daemonCpu?.()) ?? null);
+    const switches1 = switches0 === null ? null : ((await options.daemonContextSwitches?.()) ?? null);
+    const seq1 = options.journalSeq === undefined ? null : await options.journalSeq();
+    const ticks = cpu0 !== null && cpu1 !== null ? { user: cpu1.user - cpu0.user, system: cpu1.system - cpu0.system } : null;
+    const daemonCpuMs = ticks !== null ? ((ticks.user + ticks.system) * 1000) / clockTicksPerSecond() : null;
+    const daemonPercent = daemonCpuMs !== null ? (daemonCpuMs / wallMs) * 100 : null;
+    const requests = 2 * tallies.reduce((sum, tally) => sum + tally.allPairs, 0);
+    // A fresh daemon has no journal yet: no reading before the first append means seq 0.
+    const appends = seq1 !== null ? seq1 - (seq0 ?? 0) : null;
     return {
       name: options.name,
       clients: options.clients,
@@ -125,8 +162,32 @@ export async function runPairsScenario(options: PairsScenarioOptions): Promise<P
       release: summarizeLatencies(tallies.flatMap((tally) => tally.releaseMs)),
       cpu: { daemonPercent, benchPercent: ((usage.user + usage.system) / 1000 / wallMs) * 100 },
       windowUs: { start: monotonicUs, end: monotonicUs + options.durationMs * 1000 },
+      work: {
+        wallMs,
+        requests,
+        appends,
+        appendsPerSecond: appends !== null ? (appends * 1000) / wallMs : null,
+        requestsPerAppend: appends !== null && appends > 0 ? requests / appends : null,
+        daemonCpuMsPerRequest: daemonCpuMs !== null && requests > 0 ? daemonCpuMs / requests : null,
+        daemonContextSwitchesPerRequest: switches0 !== null && switches1 !== null && requests > 0 ? (switches1 - switches0) / requests : null,
+        daemonUserShare: ticks !== null && ticks.user + ticks.system > 0 ? ticks.user / (ticks.user + ticks.system) : null,
+      },
+      loadAverage,
     };
   } finally {
     await Promise.all(clients.map((client) => client.close().catch(() => client.destroy())));
   }
+}
+
+/** Clients of the warm-up run. */
+export const WARM_UP_CLIENTS = 32;
+
+/**
+ * A fresh daemon needs tens of thousands of requests before V8 has optimized its hot paths: a
+ * first measured run right after start reads 25–40 % lower than the same run a few seconds later.
+ * So each daemon whose pairs are compared is warmed up first with this unmeasured run (reported
+ * as it is, for the record).
+ */
+export function warmUpDaemon(options: Pick<PairsScenarioOptions, 'range' | 'connect'> & { ms: number }): Promise<PairsScenarioResult> {
+  return runPairsScenario({ name: `warm-up, ${WARM_UP_CLIENTS} clients`, clients: WARM_UP_CLIENTS, warmupMs: 0, durationMs: options.ms, range: options.range, connect: options.connect });
 }

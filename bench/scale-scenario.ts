@@ -1,17 +1,16 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { PortsClient } from '../src/client/client.js';
 import { isPortsError } from '../src/errors.js';
 import { parseListenTable } from '../src/health/listen-table.js';
 import type { CycleReport } from '../src/health/monitor.js';
 import type { HealthStatistics } from '../src/protocol/results.js';
-import { clockTicksPerSecond, type BenchDaemon } from './daemon-process.js';
+import { clockTicksPerSecond, readStateSizes, type BenchDaemon } from './daemon-process.js';
 
 export { clockTicksPerSecond };
 import { startHelper, type HelperProcess } from './helper-process.js';
-import { runPairsScenario, type PairsScenarioResult } from './pairs-scenario.js';
+import { runPairsScenario, WARM_UP_CLIENTS, warmUpDaemon, type PairsScenarioResult } from './pairs-scenario.js';
 import { msSince, percentile, summarizeLatencies, type LatencySummary } from './stats.js';
 
 /**
@@ -27,10 +26,12 @@ import { msSince, percentile, summarizeLatencies, type LatencySummary } from './
  *    then collect the next N distinct cycles from `status().health.last_cycle` (a cheap status
  *    filtered to a service that does not exist), and the daemon's CPU time over those cycles
  *    from /proc/<pid>/stat (utime + stime).
- * 3. At the largest size: full `status` latency on one connection, and the daemon's RSS.
- * 3b. At every size: durable allocate+release pairs (reservations, pid null, in the pairs range) on
- *    top of the live allocations, 1 and 32 clients: every durable write now rewrites a state.json
- *    holding all of them.
+ * 0. Before the first allocation: durable allocate+release pairs (reservations, pid null, in the
+ *    pairs range) with none held, in this same daemon: the reference of the "pairs with 10,000
+ *    held" target, measured minutes (not a run) apart from it.
+ * 3. At the largest size: `status` latency on one connection — counts only (`summary: true`),
+ *    one page (`limit`), and the full list — and the daemon's RSS after all of that.
+ * 3b. At every size: the same pairs on top of the live allocations (1 and 32 clients by default).
  * 4. Owner death: a second helper owns a few `listenCheck: false` allocations and is SIGKILLed;
  *    the time until they are gone from `status` (polled every 20 ms) is compared with
  *    check_interval × max_failures + 1 s.
@@ -45,6 +46,8 @@ export interface ScaleSettings {
   ranges: Array<{ start: number; end: number }>;
   /** Pairs measured at every size (null: none). */
   pairs: SizedPairsSettings | null;
+  /** Unmeasured pairs before the first measured ones (JIT warm-up), ms; 0: none. */
+  warmUpMs: number;
 }
 
 export interface SizedPairsSettings {
@@ -74,8 +77,8 @@ export interface ScaleLevel {
   listenTable: { ms: number; bytes: number; listening: number } | null;
   /** Daemon VmRSS right after the measured cycles, MiB. */
   rssMb: number | null;
-  /** state.json at this size (every durable write rewrites it whole); null when unreadable. */
-  stateFileBytes: number | null;
+  /** The state files at this size (snapshot and journal). */
+  stateBytes: { snapshotBytes: number | null; journalBytes: number };
   /** Durable allocate+release pairs at this size (one entry per client count). */
   pairs: PairsScenarioResult[];
   /** Anything that makes the level's figures doubtful (unhealthy allocations, reclaims…). */
@@ -90,18 +93,34 @@ export interface ScaleResult {
   listenNote: string;
   helperFdLimit: number | null;
   levels: ScaleLevel[];
+  /** The unmeasured warm-up run before those (null: none). */
+  warmUp: PairsScenarioResult | null;
+  /** Pairs with no allocation held, in this daemon, before the first fill (one entry per client count). */
+  emptyPairs: PairsScenarioResult[];
   /** Round trips as the client sees them; `clientParseMs` is the client's JSON.parse of one reply (best of 5). */
-  status: { allocations: number; latency: LatencySummary; replyBytes: number; clientParseMs: number };
-  /** state.json at the largest size: every durable write (allocate, release, health change) rewrites it whole. */
-  stateFileBytes: number | null;
+  status: StatusMeasurement;
+  /** `status({summary: true})`: counts only, no allocation list. */
+  statusSummary: StatusMeasurement;
+  /** `status({limit: STATUS_PAGE})`: the first page. */
+  statusPage: StatusMeasurement & { limit: number };
+  /** The state files at the largest size. */
+  stateBytes: { snapshotBytes: number | null; journalBytes: number };
   /** 1/5/15-minute load average when the scale run began (other work on the host skews the cycles). */
   loadAverage: number[];
   /** Daemon VmRSS before the first allocation, MiB. */
   rssAtStartMb: number | null;
+  /** VmRSS / VmHWM at the largest size after its cycles, pairs and every status request (the RSS target's reading). */
   memory: { allocations: number; rssMb: number; peakRssMb: number } | null;
   /** Where the daemon's memory is, from its own metrics (prom-client defaults), in MiB; null when absent. */
   heap: { usedMb: number; totalMb: number; externalMb: number | null } | null;
   ownerDeath: { ports: number; releaseMs: number; targetMs: number; reasons: string[] };
+}
+
+export interface StatusMeasurement {
+  allocations: number;
+  latency: LatencySummary;
+  replyBytes: number;
+  clientParseMs: number;
 }
 
 export function scaleDaemonConfig(settings: Pick<ScaleSettings, 'checkIntervalMs' | 'maxFailures'>): Record<string, unknown> {
@@ -111,6 +130,8 @@ export function scaleDaemonConfig(settings: Pick<ScaleSettings, 'checkIntervalMs
 }
 
 const CONCURRENCY = 64;
+/** Allocations per page in the paged status measurement (about a screenful for the CLI's table). */
+export const STATUS_PAGE = 100;
 const CONNECTIONS = 4;
 /** A service no allocation has: `status` then returns the statistics without the allocation list. */
 const PROBE_SERVICE = 'pkb-no-such-service';
@@ -310,7 +331,7 @@ async function measureLevel(
   const durations = cycles.map((cycle) => cycle.durationMs);
   const listenTable = await measureListenTable();
   const memory = await daemon.readMemory();
-  const stateFileBytes = await stat(join(daemon.stateDir, 'state.json')).then((s) => s.size, () => null);
+  const stateBytes = await readStateSizes(daemon.stateDir);
   const pairs = settings.pairs === null ? [] : await measureSizedPairs(daemon, allocations, settings.pairs);
   return {
     allocations,
@@ -322,7 +343,7 @@ async function measureLevel(
     cpu,
     listenTable,
     rssMb: memory?.rssMb ?? null,
-    stateFileBytes,
+    stateBytes,
     pairs,
     problems,
   };
@@ -334,30 +355,33 @@ export async function measureSizedPairs(daemon: BenchDaemon, allocations: number
   for (const clients of settings.clients) {
     out.push(
       await runPairsScenario({
-        name: `${clients} client${clients === 1 ? '' : 's'} at ${allocations.toLocaleString('en-US')} allocations`,
+        name: `${clients} client${clients === 1 ? '' : 's'} ${allocations === 0 ? 'with none held' : `with ${allocations.toLocaleString('en-US')} held`}`,
         clients,
         warmupMs: settings.warmupMs,
         durationMs: settings.durationMs,
         range: settings.range,
         connect: () => daemon.connect(),
-        daemonCpuTicks: () => daemon.readCpuTicks(),
+        daemonCpu: () => daemon.readCpuSplit(),
+        daemonContextSwitches: () => daemon.readContextSwitches(),
+        journalSeq: () => daemon.readJournalSeq(),
       }),
     );
   }
   return out;
 }
 
-export async function measureStatus(client: PortsClient, requests: number): Promise<ScaleResult['status']> {
+/** `requests` status round trips with these params on one connection (default: the full list). */
+export async function measureStatus(client: PortsClient, requests: number, params: Parameters<PortsClient['status']>[0] = {}): Promise<StatusMeasurement> {
   const samples: number[] = [];
   let reply = '';
   let allocations = 0;
   for (let i = 0; i < requests; i++) {
     const started = process.hrtime.bigint();
-    const result = await client.status();
+    const result = await client.status(params);
     samples.push(msSince(started));
     if (i === 0) {
       reply = JSON.stringify(result);
-      allocations = result.allocations.length;
+      allocations = params.summary === true ? result.summary.total : result.allocations.length;
     }
   }
   const parses: number[] = [];
@@ -433,6 +457,17 @@ export async function runScaleScenario(
     const ticksPerSecond = clockTicksPerSecond();
     const state: FillState = { allocated: [], rangeIndex: 0, serial: 0, listenFailures: 0 };
 
+    let emptyPairs: PairsScenarioResult[] = [];
+    let warmUp: PairsScenarioResult | null = null;
+    if (settings.pairs !== null) {
+      if (settings.warmUpMs > 0) {
+        progress(`scale: warming the daemon up (${WARM_UP_CLIENTS} clients, ${settings.warmUpMs} ms, not measured)…`);
+        warmUp = await warmUpDaemon({ range: settings.pairs.range, connect: () => daemon.connect(), ms: settings.warmUpMs });
+      }
+      progress(`scale: pairs with no allocation held (${settings.pairs.clients.join(', ')} clients), the reference for the pairs on top…`);
+      emptyPairs = await measureSizedPairs(daemon, 0, settings.pairs);
+    }
+
     const levels: ScaleLevel[] = [];
     for (const count of [...settings.counts].sort((a, b) => a - b)) {
       progress(`scale: allocating up to ${count} live allocations${listen ? ' and listening on each' : ' (listenCheck:false)'}…`);
@@ -441,11 +476,16 @@ export async function runScaleScenario(
       levels.push(await measureLevel(client, daemon, state.allocated.length, filled, settings, ticksPerSecond));
     }
 
-    progress(`scale: ${settings.statusRequests} status requests over ${state.allocated.length} allocations…`);
+    progress(
+      `scale: status over ${state.allocated.length} allocations: ${settings.statusRequests * 4} with summary: true, ` +
+        `${settings.statusRequests} pages of ${STATUS_PAGE}, ${settings.statusRequests} full lists…`,
+    );
+    const statusSummary = await measureStatus(client, settings.statusRequests * 4, { summary: true });
+    const statusPage = { ...(await measureStatus(client, settings.statusRequests, { limit: STATUS_PAGE })), limit: STATUS_PAGE };
     const status = await measureStatus(client, settings.statusRequests);
     const memory = await daemon.readMemory();
     const heap = await readHeap(client).catch(() => null);
-    const stateFileBytes = await stat(join(daemon.stateDir, 'state.json')).then((s) => s.size, () => null);
+    const stateBytes = await readStateSizes(daemon.stateDir);
 
     progress(`scale: owner death (SIGKILL) with ${state.allocated.length} allocations held, until release…`);
     const ownerDeath = await measureOwnerDeath(client, settings, state);
@@ -457,10 +497,14 @@ export async function runScaleScenario(
       listenNote,
       helperFdLimit: helper.fdLimit,
       levels,
+      warmUp,
+      emptyPairs,
       status,
+      statusSummary,
+      statusPage,
       memory: memory && { allocations: state.allocated.length, ...memory },
       heap,
-      stateFileBytes,
+      stateBytes,
       loadAverage,
       rssAtStartMb,
       ownerDeath,

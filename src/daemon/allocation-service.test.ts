@@ -1,6 +1,5 @@
-import { readdirSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { workerThreadId } from '../../test/helpers/threads.js';
 import { systemClock } from '../shared/clock.js';
 import { memoryStore } from '../../test/helpers/store.js';
 import { procInspector } from '../system/process-info.js';
@@ -50,14 +49,9 @@ describe('allocation service: the alwaysNew option', () => {
 
 describe('allocation service: owner pids', () => {
   it('refuses a thread id, naming the process to give instead', async () => {
-    const before = new Set(readdirSync('/proc/self/task'));
-    const worker = new Worker('setInterval(() => {}, 1000)', { eval: true });
-    onTestFinished(async () => void (await worker.terminate()));
-    await new Promise((resolve) => worker.once('online', resolve));
-    const tid = readdirSync('/proc/self/task').map(Number).find((id) => !before.has(String(id)) && id !== process.pid);
-    expect(tid).toBeDefined();
+    const tid = await workerThreadId();
     const { allocations } = await service();
-    await expect(allocations.allocate({ service: 'web', pid: tid ?? 0 })).rejects.toMatchObject({
+    await expect(allocations.allocate({ service: 'web', pid: tid })).rejects.toMatchObject({
       code: 'E_INVALID_REQUEST',
       message: `Owner pid ${tid} is a thread of process ${process.pid}, not a process; give the process id (${process.pid})`,
     });

@@ -67,9 +67,10 @@ function failureReason(observation: Observation): ReclaimReason | null {
   return null;
 }
 
-export function decide(allocation: Allocation, observation: Observation, now: number, policy: HealthPolicy): Verdict {
+/** `nowIso` is `now` as an ISO string, when the caller has it already (one per cycle, not one per allocation). */
+export function decide(allocation: Allocation, observation: Observation, now: number, policy: HealthPolicy, nowIso = new Date(now).toISOString()): Verdict {
   const previous = allocation.health;
-  const lastCheckAt = new Date(now).toISOString();
+  const lastCheckAt = nowIso;
 
   // A lease that ran out is released at once: its end was agreed in advance.
   if (isExpired(allocation, now)) {

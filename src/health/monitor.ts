@@ -154,6 +154,7 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
     const snapshot = [...store.allocations.values()];
     const observations = await observe(snapshot, started, signal);
     const now = clock.now();
+    const nowIso = new Date(now).toISOString();
     if (signal.aborted) {
       // Stopped mid-cycle: apply nothing, report nothing.
       return { startedAt: new Date(started).toISOString(), durationMs: clock.monotonic() - t0, checked: 0, healthy: 0, unhealthy: 0, released: 0 };
@@ -168,7 +169,7 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
       const observation = observations.get(allocation);
       // Released or replaced by a request while we looked: that request decided.
       if (!observation || store.allocations.get(allocation.port) !== allocation) continue;
-      const verdict = decide(allocation, observation, now, settings);
+      const verdict = decide(allocation, observation, now, settings, nowIso);
       if (verdict.reason === null) healthy++;
       else unhealthy++;
       if (verdict.action === 'release') {

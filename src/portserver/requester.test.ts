@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { workerThreadId } from '../../test/helpers/threads.js';
 import { isKernelThread, readProcStat } from '../system/proc-stat.js';
 import { procInspector, type OwnerProcess, type ProcessInspector } from '../system/process-info.js';
 import { checkRequester, PID_MAX_LIMIT } from './requester.js';
@@ -46,13 +46,8 @@ describe('checkRequester', () => {
     });
 
     it('refuses the id of one of our own threads', async () => {
-      const before = new Set(readdirSync('/proc/self/task'));
-      const worker = new Worker('setInterval(() => {}, 1000)', { eval: true });
-      onTestFinished(async () => void (await worker.terminate()));
-      await new Promise((resolve) => worker.once('online', resolve));
-      const tid = readdirSync('/proc/self/task').map(Number).find((id) => !before.has(String(id)) && id !== process.pid);
-      expect(tid).toBeDefined();
-      expect(await checkRequester(BigInt(tid ?? 0), real)).toMatchObject({ ok: false, reason: 'thread' });
+      const tid = await workerThreadId();
+      expect(await checkRequester(BigInt(tid), real)).toMatchObject({ ok: false, reason: 'thread' });
     });
 
     it('refuses a kernel thread', async (ctx) => {

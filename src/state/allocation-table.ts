@@ -9,6 +9,7 @@ import type { JournalOp } from './schema.js';
  * HealthMonitor's statistics). Allocation objects are never changed in place: a change is a
  * new object on the same port, so a snapshot can hold the old ones while requests go on. No I/O.
  */
+/** Counts over every allocation held, kept as allocations come and go (the wire's StatusSummary has this shape). */
 export interface TableSummary {
   total: number;
   /** Allocations with an owner process or a lease (what the HealthMonitor tracks). */
@@ -104,6 +105,20 @@ export function createAllocationTable(options: { stickyMax: number }): Allocatio
     failing,
     put(allocation) {
       const previous = allocations.get(allocation.port);
+      // A new health verdict that changes no count (the HealthMonitor, every cycle): no bookkeeping.
+      if (
+        previous !== undefined &&
+        previous.service === allocation.service &&
+        previous.owner === allocation.owner &&
+        previous.type === allocation.type &&
+        previous.pid === allocation.pid &&
+        previous.expiresAt === allocation.expiresAt &&
+        previous.health.status === allocation.health.status &&
+        isFailing(previous) === isFailing(allocation)
+      ) {
+        allocations.set(allocation.port, allocation);
+        return previous;
+      }
       if (previous) count(previous, -1);
       allocations.set(allocation.port, allocation);
       count(allocation, 1);

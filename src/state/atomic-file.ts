@@ -17,18 +17,21 @@ export interface TextFile {
 // unlinked first, and O_EXCL | O_NOFOLLOW refuse to follow or reuse anything put there since.
 const WRITE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
+/** A file's text, or null when it does not exist; never followed through a symlink (ELOOP). */
+export async function readIfPresent(path: string): Promise<string | null> {
+  try {
+    return await readFile(path, { encoding: 'utf8', flag: constants.O_RDONLY | constants.O_NOFOLLOW });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+}
+
 export function createAtomicFile(path: string): TextFile {
   const dir = dirname(path);
   const temp = join(dir, `.${basename(path)}.tmp`);
   return {
-    async read() {
-      try {
-        return await readFile(path, { encoding: 'utf8', flag: constants.O_RDONLY | constants.O_NOFOLLOW });
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-        throw error;
-      }
-    },
+    read: () => readIfPresent(path),
     async write(text: string) {
       await unlink(temp).catch(() => undefined);
       const handle = await open(temp, WRITE_FLAGS, 0o600);

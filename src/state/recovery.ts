@@ -1,6 +1,4 @@
-import { constants } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { createAtomicFile } from './atomic-file.js';
+import { createAtomicFile, readIfPresent } from './atomic-file.js';
 import type { RecoveryReport } from './load.js';
 
 /**
@@ -21,21 +19,12 @@ export function stateFiles(stateFile: string): StateFiles {
   return { stateFile, backupFile: `${stateFile}.bak`, recoveryFile: `${stateFile.replace(/state\.json$/, '')}last-recovery.json` };
 }
 
-async function readText(path: string): Promise<string | null> {
-  try {
-    return await readFile(path, { encoding: 'utf8', flag: constants.O_RDONLY | constants.O_NOFOLLOW });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
-}
-
 /**
  * Refresh state.json.bak from state.json (always whole: it is only ever replaced by rename).
  * Neither file is followed through a symlink; no state.json yet means nothing to back up.
  */
 export async function refreshBackup(files: StateFiles): Promise<void> {
-  const text = await readText(files.stateFile);
+  const text = await readIfPresent(files.stateFile);
   if (text === null) return;
   await createAtomicFile(files.backupFile).write(text);
 }
@@ -46,7 +35,7 @@ export async function writeRecoveryReport(files: StateFiles, report: RecoveryRep
 
 /** The last report; `keptAs` is a list (reports written before the journal held one path). */
 export async function readLastRecovery(files: StateFiles): Promise<RecoveryReport | null> {
-  const text = await readText(files.recoveryFile).catch(() => null);
+  const text = await readIfPresent(files.recoveryFile).catch(() => null);
   if (text === null) return null;
   try {
     const report = JSON.parse(text) as RecoveryReport & { keptAs: string[] | string };

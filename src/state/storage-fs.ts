@@ -1,7 +1,7 @@
 import { constants, existsSync, renameSync, write } from 'node:fs';
-import { open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createAtomicFile } from './atomic-file.js';
+import { createAtomicFile, readIfPresent } from './atomic-file.js';
 import type { JournalFile, SegmentName, StateStorage } from './storage.js';
 import { SEGMENTS } from './storage.js';
 
@@ -47,15 +47,6 @@ function journalFile(handle: FileHandle): JournalFile {
   };
 }
 
-async function readIfPresent(path: string): Promise<string | null> {
-  try {
-    return await readFile(path, { encoding: 'utf8', flag: constants.O_RDONLY | constants.O_NOFOLLOW });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
-}
-
 export function createFsStorage(dir: string): StateStorage {
   const snapshotPath = join(dir, 'state.json');
   const snapshot = createAtomicFile(snapshotPath);
@@ -99,7 +90,13 @@ export function createFsStorage(dir: string): StateStorage {
     },
     rotate() {
       renameSync(path('state.journal'), path('state.journal.old'));
-      renameSync(path('state.journal.next'), path('state.journal'));
+      try {
+        renameSync(path('state.journal.next'), path('state.journal'));
+      } catch (error) {
+        // Put the active segment back under its name; the caller starts over with a snapshot.
+        renameSync(path('state.journal.old'), path('state.journal'));
+        throw error;
+      }
     },
     exists: (name) => existsSync(path(name)),
     async remove(name) {

@@ -8,7 +8,7 @@ import { SEGMENTS } from './storage.js';
 export interface MemoryStorage extends StateStorage {
   readonly files: Map<string, string>;
   /** Make the next operation of this kind fail with `error`. */
-  failNext(kind: 'append' | 'snapshot' | 'truncate', error: Error): void;
+  failNext(kind: 'append' | 'snapshot' | 'truncate' | 'rotate', error: Error): void;
   readonly counts: { appends: number; snapshots: number };
 }
 
@@ -82,6 +82,7 @@ export function createMemoryStorage(initial: Record<string, string> = {}): Memor
       return open('state.journal.next');
     },
     rotate() {
+      maybeFail('rotate');
       files.set('state.journal.old', files.get('state.journal') ?? '');
       files.set('state.journal', files.get('state.journal.next') ?? '');
       files.delete('state.journal.next');

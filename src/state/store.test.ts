@@ -140,6 +140,23 @@ describe('the state store', () => {
     expect((await reload(storage)).ports).toEqual([3000, 3001, 3002, 3003]);
   });
 
+  it('starts a new journal from a snapshot when switching segments fails, losing nothing', async () => {
+    const { store, storage } = await memoryStore({ compaction: { maxRecords: 2 } });
+    storage.failNext('rotate', Object.assign(new Error('EACCES: permission denied, rename'), { code: 'EACCES' }));
+    for (let port = 3000; port < 3003; port++) {
+      store.add(allocation(port));
+      await store.commit();
+    }
+    const snapshots = storage.counts.snapshots;
+    store.add(allocation(3003));
+    await store.commit();
+    expect(storage.counts.snapshots).toBe(snapshots + 1);
+    expect(storage.files.has('state.journal.old')).toBe(false);
+    store.remove(3000);
+    await store.commit();
+    expect((await reload(storage)).ports).toEqual([3001, 3002, 3003]);
+  });
+
   it('journals a health verdict only when it must survive a restart', async () => {
     const { store, storage } = await memoryStore();
     store.add(allocation(3000, { pid: 100 }));

@@ -3,11 +3,10 @@ import type { Allocation, AllocationHealth } from '../protocol/allocation.js';
 import type { Clock } from '../shared/clock.js';
 import type { AllocationTable, TableSummary } from './allocation-table.js';
 import { encodeRecord } from './journal-format.js';
-import { loadState, type RecoveryReport } from './load.js';
 import { toStored } from './records.js';
 import type { JournalOp } from './schema.js';
 import { renderSnapshot, type SnapshotContent } from './snapshot.js';
-import type { JournalFile, StateStorage } from './storage.js';
+import { SEGMENTS, type JournalFile, type StateStorage } from './storage.js';
 
 /**
  * The allocations in memory, made durable by a journal with group commit. A mutation changes
@@ -196,8 +195,8 @@ export function createStateStore(deps: StoreDeps): StateStore {
         // Everything in the previous segment is in the snapshot now. (Without a rotation the active
         // segment keeps its covered records; replay skips them and the next compaction rotates.)
         if (storage.exists('state.journal.old')) await storage.remove('state.journal.old');
-        next ??= await storage.prepareNext();
         stats.compactions++;
+        if (next === null) prepareSpare();
       } catch (error) {
         stats.failedCompactions++;
         retryAt = clock.monotonic() + COMPACTION_RETRY_MS;
@@ -208,18 +207,27 @@ export function createStateStore(deps: StoreDeps): StateStore {
     })();
   }
 
-  /** After a failed append: this batch is made durable by a whole snapshot, then the journal is emptied. */
+  /**
+   * After a failed append (or a failed segment switch): this batch is made durable by a whole
+   * snapshot; then every segment is removed and a new, empty journal opened, so nothing about
+   * the old files (a torn line, a half-done rename) matters any more.
+   */
   async function resetWith(content: Capture): Promise<void> {
     await writeSnapshot(content);
     try {
-      if (storage.exists('state.journal.old')) await storage.remove('state.journal.old');
-      await journal.truncate();
+      await spare;
+      const previous = [journal, next];
+      next = null;
+      for (const name of SEGMENTS) await storage.remove(name);
+      journal = await storage.openJournal();
+      for (const file of previous) void file?.close().catch(() => undefined);
       stats.journalBytes = 0;
       stats.journalRecords = 0;
       needsReset = false;
+      prepareSpare();
     } catch (error) {
-      // The batch is durable (in the snapshot); the next one tries the journal again.
-      log.warn({ err: error }, 'could not empty the state journal after a failed write; the next change writes a snapshot again');
+      // The batch is durable (in the snapshot); the next one tries again.
+      log.warn({ err: error }, 'could not start a new state journal after a failed write; the next change writes a snapshot again');
     }
   }
 
@@ -230,22 +238,17 @@ export function createStateStore(deps: StoreDeps): StateStore {
       inflight = b;
       const seq = ++stats.lastSeq;
       // Memory is exactly the state as of `seq` now: every mutation so far is in this batch.
-      const content = needsReset || wantsCompaction() ? capture(seq) : null;
+      const resetting = needsReset;
+      const content = resetting || wantsCompaction() ? capture(seq) : null;
       try {
-        if (needsReset && content) {
+        if (resetting && content) {
           await resetWith(content);
         } else {
           const line = encodeRecord({ seq, at: new Date(clock.now()).toISOString(), ops: b.ops });
           await journal.append(line);
           stats.journalBytes += Buffer.byteLength(line);
           stats.journalRecords++;
-          if (content) {
-            rotate();
-            finishCompaction(content);
-          }
         }
-        stats.writes++;
-        b.done.resolve();
       } catch (error) {
         stats.failedWrites++;
         needsReset = true;
@@ -263,19 +266,36 @@ export function createStateStore(deps: StoreDeps): StateStore {
         later?.done.reject(failure);
         b.done.reject(failure);
         log.warn({ err: error, seq }, 'state journal write failed; the change was refused');
+        continue;
       }
+      stats.writes++;
+      b.done.resolve();
+      // Before the next append: the records up to `seq` stay in the segment being folded.
+      if (content && !resetting) startCompaction(content);
     }
     inflight = null;
     writing = null;
+  }
+
+  /** Switch segments (when it can) and write the snapshot in the background; a failure here never touches requests. */
+  function startCompaction(content: Capture): void {
+    try {
+      rotate();
+    } catch (error) {
+      // Which name the open segment has is no longer certain: the next change writes a snapshot
+      // and starts a new journal instead (resetWith).
+      needsReset = true;
+      log.warn({ err: error }, 'could not switch journal segments; the next change writes a snapshot');
+      return;
+    }
+    finishCompaction(content);
   }
 
   /** Compact now if nothing is being written (memory is then exactly the durable state). */
   function compactIfIdle(): Promise<void> | null {
     if (pending !== null || inflight !== null || compacting !== null || closed !== null) return null;
     if (stats.journalRecords === 0 && !storage.exists('state.journal.old')) return null;
-    const content = capture(stats.lastSeq);
-    rotate();
-    finishCompaction(content);
+    startCompaction(capture(stats.lastSeq));
     return compacting;
   }
 
@@ -284,16 +304,20 @@ export function createStateStore(deps: StoreDeps): StateStore {
   }, Math.max(50, Math.min(compaction.idleMs / 2, 5000)));
   idleTimer.unref();
 
-  // The spare segment for the first compaction.
-  let spare: Promise<void> | null = storage
-    .prepareNext()
-    .then((file) => {
-      next = file;
-    })
-    .catch((error: unknown) => log.warn({ err: error }, 'could not prepare the next journal segment; compaction will retry'))
-    .finally(() => {
-      spare = null;
-    });
+  /** The spare segment for the next switch, made in the background. */
+  let spare: Promise<void> | null = null;
+  function prepareSpare(): void {
+    spare ??= storage
+      .prepareNext()
+      .then((file) => {
+        next = file;
+      })
+      .catch((error: unknown) => log.warn({ err: error }, 'could not prepare the next journal segment; compaction will retry'))
+      .finally(() => {
+        spare = null;
+      });
+  }
+  prepareSpare();
 
   async function flush(): Promise<void> {
     while (writing || compacting) {
@@ -373,38 +397,4 @@ export function createStateStore(deps: StoreDeps): StateStore {
       return closed;
     },
   };
-}
-
-export interface OpenStateStoreOptions {
-  storage: StateStorage;
-  clock: Clock;
-  log: StoreLog;
-  compaction: CompactionSettings;
-  stickyMax: number;
-}
-
-export interface OpenedStore {
-  store: StateStore;
-  recovery: RecoveryReport | null;
-  migratedFrom: number | null;
-}
-
-/**
- * Load (snapshot + journal), and when anything had to be replayed, migrated or recovered, start
- * clean: a snapshot of the state as loaded, the old segments removed, an empty journal.
- */
-export async function openStateStore(options: OpenStateStoreOptions): Promise<OpenedStore> {
-  const { storage, clock } = options;
-  const loaded = await loadState(storage, { clock, stickyMax: options.stickyMax });
-  if (loaded.needsSnapshot) {
-    await storage.writeSnapshot(
-      await renderSnapshot({ journalSeq: loaded.lastSeq, allocations: [...loaded.table.allocations.values()], sticky: [...loaded.table.sticky] }, clock.now()),
-    );
-  }
-  // Empty, or covered by the snapshot just written.
-  for (const name of ['state.journal.old', 'state.journal.next'] as const) await storage.remove(name);
-  const journal = await storage.openJournal();
-  if (loaded.needsSnapshot) await journal.truncate();
-  const store = createStateStore({ storage, table: loaded.table, lastSeq: loaded.lastSeq, journal, clock, log: options.log, compaction: options.compaction });
-  return { store, recovery: loaded.recovery, migratedFrom: loaded.migratedFrom };
 }

@@ -3,7 +3,8 @@ import { systemClock, type Clock } from '../../src/shared/clock.js';
 import { loadState } from '../../src/state/load.js';
 import { createFsStorage } from '../../src/state/storage-fs.js';
 import { createMemoryStorage, type MemoryStorage } from '../../src/state/storage-memory.js';
-import { openStateStore, type CompactionSettings, type OpenedStore } from '../../src/state/store.js';
+import { openStateStore, type OpenedStore } from '../../src/state/open-store.js';
+import type { CompactionSettings } from '../../src/state/store.js';
 
 /** A store over in-memory files; `storage` lets a test read the files or make the next write fail. */
 export async function memoryStore(
