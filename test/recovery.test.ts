@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFil
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../src/daemon/audit.js';
-import { clientFor, pathsIn, startTestDaemon, waitFor } from './helpers/daemon.js';
+import { clientFor, pathsIn, startTestDaemon } from './helpers/daemon.js';
 import { useTempDir } from './helpers/temp-dir.js';
 
 const GOOD = (port: number) =>
@@ -83,12 +83,11 @@ describe('start-up recovery of state.json', () => {
     expect(JSON.parse(readFileSync(join(pathsIn(dir).stateDir, 'last-recovery.json'), 'utf8'))).toMatchObject({ restoredFrom: 'empty' });
   });
 
-  it('refreshes the last good copy when it starts from a good state', async () => {
+  it('refreshes the last good copy of a good state (here: at the clean stop)', async () => {
     const dir = useTempDir();
     const stateDir = seed(dir, { 'state.json': GOOD(3009) });
-    await startTestDaemon(dir);
-    // Refreshed in the background once the daemon serves.
-    await waitFor(() => existsSync(join(stateDir, 'state.json.bak')), 'state.json.bak');
+    const daemon = await startTestDaemon(dir);
+    await daemon.close('test');
     expect(JSON.parse(readFileSync(join(stateDir, 'state.json.bak'), 'utf8')).allocations[0].port).toBe(3009);
     expect(existsSync(join(stateDir, 'last-recovery.json'))).toBe(false);
   });

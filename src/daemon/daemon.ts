@@ -31,6 +31,8 @@ import { dirname } from 'node:path';
  */
 /** How often state.json.bak is refreshed from the (good) state.json. */
 const BACKUP_INTERVAL_MS = 5 * 60_000;
+/** The first refresh after a clean start. */
+const FIRST_BACKUP_AFTER_MS = 10_000;
 
 export interface DaemonOptions {
   config: Config;
@@ -227,12 +229,16 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   if (recovery) core.audit.record({ type: 'state.recovered', reason: recovery.reason, details: { ...recovery } });
   // Keep state.json.bak recent: it is what a corrupt state.json falls back to. A state that
   // needed recovery is not copied over the last good one.
-  if (!recovery) refreshBackup(files).catch((error: unknown) => log.warn({ err: error }, 'could not refresh state.json.bak'));
-  backupTimer = setInterval(() => {
+  const backUp = (): void => {
     refreshBackup(files).catch((error: unknown) => log.warn({ err: error }, 'could not refresh state.json.bak'));
-  }, BACKUP_INTERVAL_MS);
+  };
+  // Not in the first requests' way: a copy of a large state is megabytes read and written.
+  if (!recovery) setTimeout(backUp, FIRST_BACKUP_AFTER_MS).unref();
+  backupTimer = setInterval(backUp, BACKUP_INTERVAL_MS);
   backupTimer.unref();
-  core.monitor.start();
+  // The first cycle one interval after start, like every later one: a cycle over a large state
+  // must not stand between the daemon and its first answers.
+  core.monitor.start({ firstCycleInMs: config.health_monitoring.check_interval_ms });
   core.audit.record({ type: 'daemon.started', details: { pid: process.pid, version: PACKAGE_VERSION, allocations: store.allocations.size } });
 
   log.info(

@@ -1,6 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { PortsError } from '../errors.js';
-import { createLineSplitter, encodeLine } from '../protocol/framing.js';
+import { createLineSplitter, encodeLine, encodeLinePieces } from '../protocol/framing.js';
 import type { Reply } from '../protocol/results.js';
 import type { Handler, Session } from './handler.js';
 import { listenPrivate, unlinkIfOurs, type ListeningSocket } from '../system/unix-socket.js';
@@ -35,6 +35,8 @@ const MAX_QUEUED_REPLY_BYTES = 4 * 1024 * 1024;
 
 export function createSocketServer(handler: Handler, limits: ServerLimits, log: ServerLog): SocketServer {
   const sockets = new Set<Socket>();
+  /** Each allocation record's JSON, for as long as the record (never changed in place) lives. */
+  const serialized = new WeakMap<object, string>();
   let inFlight = 0;
   let idleWaiters: Array<() => void> = [];
   let server: Server | null = null;
@@ -81,7 +83,8 @@ export function createSocketServer(handler: Handler, limits: ServerLimits, log: 
 
     const send = (reply: Reply): void => {
       if (socket.destroyed || !socket.writable) return;
-      socket.write(encodeLine(reply));
+      // All pieces in one go: nothing else is written to this socket in between.
+      for (const piece of encodeLinePieces(reply, serialized)) socket.write(piece);
     };
 
     const closeIfDone = (): void => {

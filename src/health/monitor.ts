@@ -79,7 +79,8 @@ export interface HealthStatistics {
 }
 
 export interface HealthMonitor {
-  start(): void;
+  /** Start the loop; the first cycle runs after `firstCycleInMs` (default: at once). Idempotent. */
+  start(options?: { firstCycleInMs?: number }): void;
   stop(): Promise<void>;
   /** One cycle now (waits for the one in flight instead of overlapping it). */
   runCycle(): Promise<CycleReport>;
@@ -227,11 +228,11 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
   }
 
   return {
-    start() {
+    start(options = {}) {
       if (active || !settings.enabled) return;
       active = true;
       abort = new AbortController();
-      schedule(0);
+      schedule(options.firstCycleInMs ?? 0);
     },
     async stop() {
       if (!active) {

@@ -90,13 +90,25 @@ export function createAllocationTable(options: { stickyMax: number }): Allocatio
     }
   };
 
+  // One iterator walks the sticky map from its oldest entry across evictions: a fresh
+  // `keys().next()` per eviction would skip every entry deleted before it (O(n) each).
+  let oldest: Iterator<string> | null = null;
+  const evictOldest = (): void => {
+    while (sticky.size > 0) {
+      oldest ??= sticky.keys();
+      const next = oldest.next();
+      if (next.done) {
+        oldest = null;
+        continue;
+      }
+      sticky.delete(next.value);
+      return;
+    }
+  };
   const setSticky = (service: string, port: number): void => {
     sticky.delete(service);
     sticky.set(service, port);
-    if (sticky.size > options.stickyMax) {
-      const oldest = sticky.keys().next();
-      if (!oldest.done) sticky.delete(oldest.value);
-    }
+    while (sticky.size > options.stickyMax) evictOldest();
   };
 
   const table: AllocationTable = {

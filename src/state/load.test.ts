@@ -110,6 +110,14 @@ describe('start-up: the snapshot and the journal after it', () => {
     expect(result.table.sticky.get('web')).toBe(3000);
   });
 
+  it('validates in full a snapshot whose check no longer matches (edited by hand)', async () => {
+    const edited = snapshot(1, [3000]).replace('"port":3000', '"port":70000');
+    const result = await load({ 'state.json': edited });
+    expect(result.recovery).toMatchObject({ reason: expect.stringMatching(/allocations\.0\.port/), restoredFrom: 'empty' });
+    // The daemon's own snapshot carries a check of itself.
+    expect(snapshot(1, [3000])).toMatch(/,"check":"[0-9a-f]{8}"}\n$/);
+  });
+
   it('starts empty on a fresh folder, with a snapshot to write', async () => {
     expect(await load({})).toMatchObject({ ports: [], lastSeq: 0, needsSnapshot: true, recovery: null });
   });

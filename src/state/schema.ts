@@ -21,6 +21,8 @@ export const stateFileSchema = z
     allocations: z.array(storedAllocationSchema),
     /** The port each service name had last, for sticky allocation; oldest first. */
     sticky: z.record(serviceSchema, portSchema),
+    /** CRC-32 (8 hex digits) of the text before it, written by the daemon (snapshot.ts). */
+    check: z.string().regex(/^[0-9a-f]{8}$/).optional(),
   })
   .superRefine((state, ctx) => {
     const seen = new Set<number>();
