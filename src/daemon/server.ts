@@ -35,8 +35,6 @@ const MAX_QUEUED_REPLY_BYTES = 4 * 1024 * 1024;
 
 export function createSocketServer(handler: Handler, limits: ServerLimits, log: ServerLog): SocketServer {
   const sockets = new Set<Socket>();
-  /** Each allocation record's JSON, for as long as the record (never changed in place) lives. */
-  const serialized = new WeakMap<object, string>();
   let inFlight = 0;
   let idleWaiters: Array<() => void> = [];
   let server: Server | null = null;
@@ -84,7 +82,7 @@ export function createSocketServer(handler: Handler, limits: ServerLimits, log: 
     const send = (reply: Reply): void => {
       if (socket.destroyed || !socket.writable) return;
       // All pieces in one go: nothing else is written to this socket in between.
-      for (const piece of encodeLinePieces(reply, serialized)) socket.write(piece);
+      for (const piece of encodeLinePieces(reply)) socket.write(piece);
     };
 
     const closeIfDone = (): void => {

@@ -68,30 +68,20 @@ const LIST_PIECE = 64;
 
 /**
  * A reply as pieces of one line, for replies that carry a long `allocations` list (a full
- * `status` at 10,000 allocations is about 4 MB): each allocation is serialized once per
- * version of it (`cache`, keyed by the immutable record) and the line goes out in small pieces,
- * so no multi-megabyte string is built. Any other reply is one piece. Joined, the pieces are
- * the same JSON value as `encodeLine(reply)` (keys in another order).
+ * `status` at 10,000 allocations is about 4 MB): the line goes out in small pieces, so no
+ * multi-megabyte string (kept until a full garbage collection) is built per request. Any other
+ * reply is one piece. Joined, the pieces are the same JSON value as `encodeLine(reply)` (keys
+ * in another order).
  */
-export function encodeLinePieces(reply: { id: unknown; ok: boolean; result?: unknown }, cache: WeakMap<object, string>): string[] {
+export function encodeLinePieces(reply: { id: unknown; ok: boolean; result?: unknown }): string[] {
   const result = reply.ok ? reply.result : undefined;
   const list = result !== null && typeof result === 'object' ? (result as { allocations?: unknown }).allocations : undefined;
   if (!Array.isArray(list) || list.length <= LIST_PIECE) return [encodeLine(reply)];
-  const { allocations, ...rest } = result as { allocations: object[] };
+  const { allocations, ...rest } = result as { allocations: unknown[] };
   const pieces = [`{"id":${JSON.stringify(reply.id)},"ok":true,"result":{"allocations":[`];
   for (let from = 0; from < allocations.length; from += LIST_PIECE) {
-    let piece = from === 0 ? '' : ',';
-    const to = Math.min(from + LIST_PIECE, allocations.length);
-    for (let i = from; i < to; i++) {
-      const item = allocations[i] as object;
-      let json = cache.get(item);
-      if (json === undefined) {
-        json = JSON.stringify(item);
-        cache.set(item, json);
-      }
-      piece += i === from ? json : `,${json}`;
-    }
-    pieces.push(piece);
+    const piece = JSON.stringify(allocations.slice(from, from + LIST_PIECE));
+    pieces.push(from === 0 ? piece.slice(1, -1) : `,${piece.slice(1, -1)}`);
   }
   const others = JSON.stringify(rest);
   pieces.push(`]${others === '{}' ? '' : `,${others.slice(1, -1)}`}}}\n`);
