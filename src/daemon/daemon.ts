@@ -189,6 +189,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
   let closing: Promise<void> | null = null;
   let backupTimer: NodeJS.Timeout | undefined;
+  let firstBackupTimer: NodeJS.Timeout | undefined;
   /** The configuration in force (replaced by reload). */
   let current: Config = config;
   let metricsServer: MetricsServer | null = null;
@@ -197,6 +198,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       log.info({ reason }, 'daemon stopping');
       accepting = false;
       clearInterval(backupTimer);
+      clearTimeout(firstBackupTimer);
       try {
         await portserver?.close();
         await core.monitor.stop();
@@ -233,7 +235,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     refreshBackup(files).catch((error: unknown) => log.warn({ err: error }, 'could not refresh state.json.bak'));
   };
   // Not in the first requests' way: a copy of a large state is megabytes read and written.
-  if (!recovery) setTimeout(backUp, FIRST_BACKUP_AFTER_MS).unref();
+  if (!recovery) {
+    firstBackupTimer = setTimeout(backUp, FIRST_BACKUP_AFTER_MS);
+    firstBackupTimer.unref();
+  }
   backupTimer = setInterval(backUp, BACKUP_INTERVAL_MS);
   backupTimer.unref();
   // The first cycle one interval after start, like every later one: a cycle over a large state
