@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { close, constants, fdatasync, open, write } from 'node:fs';
+import { close, constants, fdatasync, open } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { createConnection, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { MAX_SOCKET_PATH_BYTES } from '../src/shared/paths.js';
 import { createAtomicFile } from '../src/state/atomic-file.js';
 import { encodeRecord } from '../src/state/journal-format.js';
+import { writeAll } from '../src/state/storage-fs.js';
 import { msSince, summarizeLatencies, type LatencySummary } from './stats.js';
 
 /**
@@ -73,19 +74,6 @@ const fdatasyncAsync = promisify(fdatasync);
 function journalLine(seq: number): Buffer {
   const at = new Date().toISOString();
   return Buffer.from(encodeRecord({ seq, at, ops: [{ put: { port: 20000 + (seq % 5000), createdAt: at, service: 'pkb-floor' } }] }), 'utf8');
-}
-
-function writeAll(fd: number, data: Buffer): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const from = (offset: number): void => {
-      write(fd, data, offset, data.length - offset, null, (error, written) => {
-        if (error) reject(error);
-        else if (offset + written < data.length) from(offset + written);
-        else resolve();
-      });
-    };
-    from(0);
-  });
 }
 
 /** Interleaved samples of both methods for `ms`, in a fresh folder under `parent`. */

@@ -28,11 +28,11 @@ const EXIT_TIMEOUT_MS = 5_000;
 
 const tracked = new Set<ChildProcess>();
 
-function running(child: ChildProcess): boolean {
+export function running(child: ChildProcess): boolean {
   return child.exitCode === null && child.signalCode === null;
 }
 
-function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
+export function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
   if (!running(child)) return Promise.resolve(true);
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve(false), ms);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MAX_SOCKET_PATH_BYTES } from '../src/shared/paths.js';
 import { clockTicksPerSecond, readProcessCpuTicks, startBenchDaemon, type BenchDaemon } from './daemon-process.js';
+import { running, waitForExit } from './helper-process.js';
 import { readEphemeralRangeForBench } from './machine.js';
 import type { PortserverLoadResult } from './portserver-load.js';
 
@@ -167,21 +168,6 @@ async function probeReference(path: string): Promise<{ skipped: string } | { ski
   const probe = await run(python, ['-c', script], PROBE_TIMEOUT_MS);
   if (!probe.ok) return { skipped: `${python} cannot import portpicker/portserver/psutil: ${probe.output.split('\n').slice(-1)[0] ?? ''}` };
   return { skipped: null, version: probe.output.split('\n').slice(-1)[0] ?? 'unknown' };
-}
-
-function running(child: ChildProcess): boolean {
-  return child.exitCode === null && child.signalCode === null;
-}
-
-function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
-  if (!running(child)) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
 }
 
 /** SIGTERM, then SIGKILL after a deadline; by the child's own pid. */

@@ -22,7 +22,7 @@ async function syncFolder(dir: string): Promise<void> {
 }
 
 /** fs.write with a callback: measurably lighter per call than FileHandle.write on the hot path. */
-function writeAll(fd: number, data: Buffer): Promise<void> {
+export function writeAll(fd: number, data: Buffer): Promise<void> {
   return new Promise((resolve, reject) => {
     const from = (offset: number): void => {
       write(fd, data, offset, data.length - offset, null, (error, written) => {
