@@ -3,7 +3,7 @@ import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { PortsClient } from '../src/client/client.js';
 import { isPortsError } from '../src/errors.js';
-import { parseListenTable } from '../src/health/listen-table.js';
+import { parseListenTable } from '../src/system/socket-table.js';
 import type { CycleReport } from '../src/health/monitor.js';
 import type { HealthStatistics } from '../src/protocol/results.js';
 import { clockTicksPerSecond, readStateSizes, type BenchDaemon } from './daemon-process.js';
@@ -58,7 +58,7 @@ export interface SizedPairsSettings {
 }
 
 /** One health cycle as the daemon reports it (health.last_cycle, in the monitor's own shape). */
-export type CycleSample = CycleReport;
+export type CycleSample = Omit<CycleReport, 'unknownChecks'>;
 
 export interface ScaleLevel {
   allocations: number;
@@ -229,6 +229,7 @@ function toSample(cycle: NonNullable<HealthStatistics['last_cycle']>): CycleSamp
     checked: cycle.checked,
     healthy: cycle.healthy,
     unhealthy: cycle.unhealthy,
+    unknown: cycle.unknown,
     released: cycle.released,
   };
 }

@@ -99,7 +99,7 @@ export async function createTestDaemon(options: TestDaemonOptions = {}): Promise
     // The fake OS: busyPorts are in use and listening; owner processes are real.
     probe: { isFree: async (port) => !busyPorts.has(port) },
     processes: options.processes ?? procInspector,
-    healthProbes: { processes: system.processes, http: system.http, listening: async () => new Set(busyPorts) },
+    healthProbes: { processes: system.processes, http: system.http, listening: async () => ({ listening: new Set(busyPorts), unknown: new Set<number>() }) },
     clock,
     log: silent,
     auditFile: null,

@@ -183,4 +183,25 @@ describe('audit trail and metrics', () => {
       expect(line).toMatch(/^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[^}]*\})? [-+0-9.eE]+|NaN|[+-]Inf$/);
     }
   });
+
+  it('keeps the port of a UDP-only server: a bound UDP socket counts as in use', async () => {
+    const { daemon, client, waitCycles, reclaimOf } = await healthDaemon();
+    const port = await testPort();
+    const server = startServer(port, '--udp');
+    await client.allocate({ port, pid: server.pid, service: 'dns-like' });
+    await server.listening;
+    await waitCycles(Math.ceil(GRACE / INTERVAL) + 10);
+    expect(reclaimOf(port)).toBeUndefined();
+    expect(daemon.store.allocations.get(port)?.health).toMatchObject({ failures: 0, status: 'healthy' });
+  });
+
+  it('skips a port held by a UDP socket when handing ports out', async () => {
+    const { client } = await healthDaemon();
+    const port = await testPort();
+    const server = startServer(port, '--udp');
+    await server.listening;
+    await expect(client.allocate({ service: 'udp-held', pid: null, range: { start: port, end: port } })).rejects.toMatchObject({ code: 'E_NO_FREE_PORT' });
+    await expect(client.allocate({ service: 'udp-held', pid: null, port })).rejects.toMatchObject({ code: 'E_CONFLICT' });
+  });
 });
+

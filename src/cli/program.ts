@@ -98,7 +98,7 @@ export function createProgram(ctx: CliContext): ProgramRun {
     .option('--service <name>', 'only this service')
     .option('--owner <tag>', 'only this owner tag')
     .option('--type <type>', 'only this service type')
-    .addOption(new Option('--health <status>', 'only allocations whose last check says this').choices(['healthy', 'slow', 'unhealthy', 'starting', 'unchecked']))
+    .addOption(new Option('--health <status>', 'only allocations whose last check says this').choices(['healthy', 'slow', 'unhealthy', 'starting', 'unknown', 'unchecked']))
     .option('--summary', 'counts by type, owner and health, and the health monitor, without the list')
     .option('--limit <n>', 'at most this many allocations, by port (default on a terminal: 100)')
     .option('--after <port>', 'only allocations on ports above this one (the next page)')

@@ -142,6 +142,9 @@ export function createDaemonCore(deps: CoreDeps): DaemonCore {
         metrics.healthChecksTotal.inc(report.checked);
         metrics.healthChecksHealthy.set(report.healthy);
         metrics.healthChecksUnhealthy.set(report.unhealthy);
+        for (const check of ['process', 'listen', 'http'] as const) {
+          if (report.unknownChecks[check] > 0) metrics.healthChecksUnknown.inc({ check }, report.unknownChecks[check]);
+        }
         metrics.cycleDuration.observe(report.durationMs / 1000);
       },
     },

@@ -21,7 +21,9 @@ import { startMetricsServer, type MetricsServer } from './metrics-http.js';
 import { createDaemonLogger } from './logger.js';
 import { policyFromConfig } from './policy.js';
 import { ensurePrivateDir } from './secure-dir.js';
+import { connectionBudget } from './connection-budget.js';
 import { createSocketServer } from './server.js';
+import { readFdLimit } from '../system/fd-limit.js';
 import { acquireInstanceLock, clearStaleSocket, type InstanceLock } from './single-instance.js';
 import { dirname } from 'node:path';
 
@@ -119,6 +121,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const [ephemeral, bindPlan] = await Promise.all([readEphemeralRange(), detectBindPlan()]);
   const policy = policyFromConfig(config, ephemeral);
   let accepting = true;
+  // Connections get the descriptor limit minus a reserve for the daemon's own work (src/daemon/connection-budget.ts).
+  const fdLimit = readFdLimit();
+  const budgetFor = (limits: Config['limits']) => connectionBudget({ configured: limits.max_connections, fdLimit, portserver: config.portserver.socket !== null });
+  let budget = budgetFor(config.limits);
 
   const info = (): DaemonInfo => ({
     pid: process.pid,
@@ -128,6 +134,13 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     uptimeMs: clock.now() - startedAt,
     socket: socketPath,
     stateDir: paths.dir,
+    limits: {
+      maxConnections: budget.main,
+      portserverMaxConnections: budget.portserver,
+      fdLimit: budget.fdLimit,
+      fdReserve: budget.reserve,
+      limitedByFds: budget.limitedByFds,
+    },
   });
 
   const core = createDaemonCore({
@@ -152,7 +165,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 
   const serverLimits = {
     maxLineBytes: config.limits.max_line_bytes,
-    maxConnections: config.limits.max_connections,
+    maxConnections: budget.main,
     idleTimeoutMs: config.limits.idle_timeout_ms,
   };
   const server = createSocketServer(handler, serverLimits, log);
@@ -173,7 +186,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         mainSocket: socketPath,
         allocations: core.allocations,
         processes,
-        maxConnections: config.limits.max_connections,
+        maxConnections: budget.portserver,
         log: log.child({ component: 'portserver' }),
         onResult: (result) => core.metrics.portserverRequests.inc({ result }),
       });
@@ -247,9 +260,15 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   core.audit.record({ type: 'daemon.started', details: { pid: process.pid, version: PACKAGE_VERSION, allocations: store.allocations.size } });
 
   log.info(
-    { socket: socketPath, stateDir: paths.dir, version: PACKAGE_VERSION, allocations: store.allocations.size, ephemeral, bindTest: describeBindPlan(bindPlan) },
+    { socket: socketPath, stateDir: paths.dir, version: PACKAGE_VERSION, allocations: store.allocations.size, ephemeral, bindTest: describeBindPlan(bindPlan), connections: budget },
     'daemon started',
   );
+  if (budget.limitedByFds) {
+    log.warn(
+      { fdLimit: budget.fdLimit, reserve: budget.reserve, maxConnections: budget.main, configured: config.limits.max_connections },
+      `at most ${budget.main} connections: the descriptor limit is ${budget.fdLimit} and ${budget.reserve} are kept for the daemon's own work (raise the hard limit, e.g. LimitNOFILE= or ulimit -Hn, for more)`,
+    );
+  }
 
   return {
     paths,
@@ -267,14 +286,15 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       if (!same(next.portserver, current.portserver)) notes.push('portserver: restart the daemon to change the portserver socket');
       if (!same(next.audit, current.audit)) notes.push('audit: restart the daemon to change audit log rotation');
       if (!same(next.state, current.state)) notes.push('state: restart the daemon to change journal compaction or the sticky-port bound');
-      if (config.portserver.socket !== null && next.limits.max_connections !== current.limits.max_connections) {
+      if (config.portserver.socket !== null && budgetFor(next.limits).portserver !== budget.portserver) {
         notes.push('limits.max_connections: the portserver socket keeps its limit until a restart');
       }
       current = next;
+      budget = { ...budgetFor(next.limits), portserver: budget.portserver };
       Object.assign(policy, policyFromConfig(next, ephemeral));
       Object.assign(serverLimits, {
         maxLineBytes: next.limits.max_line_bytes,
-        maxConnections: next.limits.max_connections,
+        maxConnections: budget.main,
         idleTimeoutMs: next.limits.idle_timeout_ms,
       });
       core.reconfigure(next);

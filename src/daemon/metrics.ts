@@ -11,6 +11,7 @@ export interface DaemonMetrics {
   healthChecksTotal: Counter;
   healthChecksHealthy: Gauge;
   healthChecksUnhealthy: Gauge;
+  healthChecksUnknown: Counter<'check'>;
   staleCleaned: Counter<'reason'>;
   cycleDuration: Histogram;
   requestDuration: Histogram<'op'>;
@@ -46,6 +47,12 @@ export function createMetrics(options: { allocations: () => number; defaults: bo
     healthChecksTotal: new Counter({ name: 'ports_health_checks_total', help: 'Allocation health checks performed', registers: [registry] }),
     healthChecksHealthy: new Gauge({ name: 'ports_health_checks_healthy', help: 'Allocations healthy in the last cycle', registers: [registry] }),
     healthChecksUnhealthy: new Gauge({ name: 'ports_health_checks_unhealthy', help: 'Allocations failing in the last cycle', registers: [registry] }),
+    healthChecksUnknown: new Counter({
+      name: 'ports_health_checks_unknown_total',
+      help: 'Health checks that could not be made (out of descriptors or memory, /proc unreadable, a probe of ours timed out), by check (process, listen, http); never counted as failures',
+      labelNames: ['check'],
+      registers: [registry],
+    }),
     staleCleaned: new Counter({
       name: 'ports_stale_allocations_cleaned_total',
       help: 'Allocations reclaimed by the health monitor or cleanup, by reason',

@@ -16,6 +16,22 @@ const ok: Observation = { process: 'alive', listening: true, http: null };
 
 describe('decide', () => {
   it.each([
+    ['the owner could not be read', { process: 'unknown' }],
+    ['the socket tables could not be read', { listening: 'unknown' }],
+    ['the HTTP check could not be made', { http: 'unknown' }],
+  ] as const)('neither counts nor resets when %s', (_what, change) => {
+    const failing = allocation({ health: { failures: 2, status: 'unhealthy', reason: 'not_listening', lastCheckAt: null } });
+    const verdict = decide(failing, { ...ok, ...change }, T0 + 20_000, policy);
+    expect(verdict).toMatchObject({ outcome: 'unknown', action: 'keep', reason: null, transition: null, changed: false });
+    expect(verdict.health).toMatchObject({ failures: 2, status: 'unknown', reason: 'not_listening' });
+  });
+
+  it('counts a failure seen for sure even when another check is unknown', () => {
+    const verdict = decide(allocation(), { process: 'dead', listening: 'unknown', http: null }, T0 + 20_000, policy);
+    expect(verdict).toMatchObject({ outcome: 'failed', reason: 'process_dead', health: { failures: 1 } });
+  });
+
+  it.each([
     ['a dead owner', { process: 'dead' }, 'process_dead'],
     ['a zombie owner', { process: 'zombie' }, 'process_dead'],
     ['a reused pid', { process: 'reused' }, 'pid_reused'],

@@ -7,13 +7,17 @@ import { isLoopbackUrl, type Allocation, type AllocationHealth } from '../protoc
 export type ReclaimReason = 'process_dead' | 'pid_reused' | 'not_listening' | 'http_unhealthy' | 'expired';
 
 export type ProcessObservation = 'alive' | 'dead' | 'zombie' | 'reused' | 'unknown';
-export type HttpObservation = 'healthy' | 'slow' | 'unhealthy';
+export type HttpObservation = 'healthy' | 'slow' | 'unhealthy' | 'unknown';
 
+/**
+ * What one cycle saw. `unknown` anywhere means that check could not be made (we ran out of
+ * descriptors, a /proc read failed, a probe of ours timed out): it is neither a pass nor a failure.
+ */
 export interface Observation {
   /** null for a reservation (no owner process). */
   process: ProcessObservation | null;
-  /** Whether the port is in the LISTEN table; null when not checked. */
-  listening: boolean | null;
+  /** Whether the port is in use (TCP LISTEN or a bound UDP socket); null when not checked. */
+  listening: boolean | 'unknown' | null;
   /** null when there is no health URL or it was not checked. */
   http: HttpObservation | null;
 }
@@ -27,6 +31,8 @@ export interface HealthPolicy {
 export type Action = 'keep' | 'release' | 'report';
 
 export interface Verdict {
+  /** passed, failed, or unknown: a check could not be made and nothing else failed. */
+  outcome: 'passed' | 'failed' | 'unknown';
   health: AllocationHealth;
   action: Action;
   /** Why the check failed (also the reclaim reason), null when it passed. */
@@ -59,6 +65,11 @@ export function checksFor(allocation: Allocation, now: number, graceMs: number):
   };
 }
 
+/** Some check could not be made this cycle. */
+export function isUnknown(observation: Observation): boolean {
+  return observation.process === 'unknown' || observation.listening === 'unknown' || observation.http === 'unknown';
+}
+
 function failureReason(observation: Observation): ReclaimReason | null {
   if (observation.process === 'dead' || observation.process === 'zombie') return 'process_dead';
   if (observation.process === 'reused') return 'pid_reused';
@@ -75,6 +86,7 @@ export function decide(allocation: Allocation, observation: Observation, now: nu
   // A lease that ran out is released at once: its end was agreed in advance.
   if (isExpired(allocation, now)) {
     return {
+      outcome: 'failed',
       health: { failures: previous.failures, status: 'unhealthy', reason: 'expired', lastCheckAt },
       action: policy.cleanup ? 'release' : 'report',
       reason: 'expired',
@@ -84,10 +96,23 @@ export function decide(allocation: Allocation, observation: Observation, now: nu
   }
 
   const reason = failureReason(observation);
+  // A failure seen by a check that could be made counts; otherwise a check that could not be
+  // made leaves everything as it was: the count neither grows nor resets.
+  if (reason === null && isUnknown(observation)) {
+    return {
+      outcome: 'unknown',
+      health: { failures: previous.failures, status: 'unknown', reason: previous.reason, lastCheckAt },
+      action: 'keep',
+      reason: null,
+      transition: null,
+      changed: false,
+    };
+  }
   if (reason === null) {
     const starting = observation.listening === null && allocation.listenCheck && allocation.pid !== null && inGrace(allocation, now, policy.startupGraceMs);
     const status = observation.http === 'slow' ? 'slow' : starting ? 'starting' : 'healthy';
     return {
+      outcome: 'passed',
       health: { failures: 0, status, reason: null, lastCheckAt },
       action: 'keep',
       reason: null,
@@ -103,6 +128,7 @@ export function decide(allocation: Allocation, observation: Observation, now: nu
   const failures = Math.min(previous.failures + 1, policy.maxFailures);
   const exhausted = failures >= policy.maxFailures;
   return {
+    outcome: 'failed',
     health: { failures, status: 'unhealthy', reason, lastCheckAt },
     action: exhausted ? (policy.cleanup ? 'release' : 'report') : 'keep',
     reason,

@@ -24,7 +24,7 @@ function allocation(port: number, pid: number | null = 100): Allocation {
 
 /** Fake OS: which owners are alive and which ports listen, changeable between cycles. */
 function fakeProbes() {
-  const state = { dead: new Set<number>(), listening: new Set<number>(), processCalls: 0, failNext: false };
+  const state = { dead: new Set<number>(), listening: new Set<number>(), unknownPorts: new Set<number>(), unknownOwners: new Set<number>(), processCalls: 0, failNext: false };
   const probes: HealthProbes = {
     async processes(owners) {
       state.processCalls++;
@@ -32,9 +32,9 @@ function fakeProbes() {
         state.failNext = false;
         throw new Error('probe exploded');
       }
-      return new Map(owners.map((o) => [ownerKey(o.pid, o.startTime), (state.dead.has(o.pid) ? 'dead' : 'alive') as ProcessObservation]));
+      return new Map(owners.map((o) => [ownerKey(o.pid, o.startTime), (state.unknownOwners.has(o.pid) ? 'unknown' : state.dead.has(o.pid) ? 'dead' : 'alive') as ProcessObservation]));
     },
-    listening: async () => new Set(state.listening),
+    listening: async () => ({ listening: new Set(state.listening), unknown: new Set(state.unknownPorts) }),
     http: async () => 'healthy',
   };
   return { state, probes };
@@ -55,11 +55,12 @@ async function setup(allocations: Allocation[], over: Partial<HealthSettings> = 
     cycle: () => undefined,
   };
   const errors: string[] = [];
+  const warnings: string[] = [];
   const monitor = createHealthMonitor({
     store, probes, clock, settings: { ...settings, ...over }, hooks,
-    log: { warn: () => undefined, error: (_o, m) => errors.push(m) },
+    log: { info: (_o, m) => warnings.push(`info: ${m}`), warn: (_o, m) => warnings.push(`warn: ${m}`), error: (_o, m) => errors.push(m) },
   });
-  return { store, state, monitor, events, errors };
+  return { store, state, monitor, events, errors, warnings };
 }
 
 describe('HealthMonitor', () => {
@@ -132,5 +133,39 @@ describe('HealthMonitor', () => {
     await monitor.runCycle();
     expect(store.allocations.get(3001)?.health).toMatchObject({ failures: 1, reason: 'not_listening' });
     expect(store.allocations.get(3000)?.health.failures).toBe(0);
+  });
+
+  it('never counts a check that could not be made: no failure, no reset, one log line per episode', async () => {
+    const { store, state, monitor, events, warnings } = await setup([allocation(3000), allocation(3001, 200)]);
+    // 3001 has one real failure on record before the daemon runs short of descriptors.
+    state.listening.delete(3001);
+    await monitor.runCycle();
+    expect(store.allocations.get(3001)?.health.failures).toBe(1);
+    // Out of descriptors: neither the listen table nor 3000's owner can be read, for many cycles.
+    state.unknownPorts.add(3000).add(3001);
+    state.unknownOwners.add(100);
+    for (let i = 0; i < 6; i++) await monitor.runCycle();
+    expect([...store.allocations.keys()]).toEqual([3000, 3001]);
+    expect(store.allocations.get(3000)?.health).toMatchObject({ failures: 0, status: 'unknown' });
+    expect(store.allocations.get(3001)?.health).toMatchObject({ failures: 1, status: 'unknown', reason: 'not_listening' });
+    expect(monitor.statistics().last_cycle).toMatchObject({ checked: 2, healthy: 0, unhealthy: 0, unknown: 2, released: 0 });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^warn: some health checks could not be made/);
+    // Checks possible again: 3001's count goes on from where it was, 3000 is healthy.
+    state.unknownPorts.clear();
+    state.unknownOwners.clear();
+    await monitor.runCycle();
+    expect(store.allocations.get(3000)?.health).toMatchObject({ failures: 0, status: 'healthy' });
+    expect(store.allocations.get(3001)?.health).toMatchObject({ failures: 2, reason: 'not_listening' });
+    expect(warnings).toEqual([expect.stringMatching(/^warn: /), 'info: health checks can be made again']);
+    expect(events).toEqual(['unhealthy 3001 not_listening']);
+  });
+
+  it('still counts a failure another check saw for sure while one check is unknown', async () => {
+    const { store, state, monitor } = await setup([allocation(3000)]);
+    state.dead.add(100);
+    state.unknownPorts.add(3000);
+    for (let i = 0; i < 3; i++) await monitor.runCycle();
+    expect(store.allocations.has(3000)).toBe(false);
   });
 });

@@ -9,6 +9,8 @@ import { ownerKey, type HealthProbes, type Owner } from './probes.js';
  * URL, decide (decide.ts), apply the verdicts to the store durably, then report. Cycles never
  * overlap; a failing cycle never stops the loop; start/stop are idempotent and stop waits for
  * the cycle in flight. Failure counts live in the allocations, so they survive a restart.
+ * A check that could not be made (unknown) changes no count; an episode of them is logged once
+ * when it begins and once when it ends.
  */
 export interface HealthSettings extends HealthPolicy {
   enabled: boolean;
@@ -19,6 +21,7 @@ export interface HealthSettings extends HealthPolicy {
 }
 
 export interface MonitorLog {
+  info?(object: object, message: string): void;
   warn(object: object, message: string): void;
   error(object: object, message: string): void;
 }
@@ -52,7 +55,17 @@ export interface CycleReport {
   checked: number;
   healthy: number;
   unhealthy: number;
+  /** Allocations whose checks could not all be made (and nothing else failed): kept as they were. */
+  unknown: number;
+  /** Checks that could not be made, by kind. */
+  unknownChecks: UnknownChecks;
   released: number;
+}
+
+export interface UnknownChecks {
+  process: number;
+  listen: number;
+  http: number;
 }
 
 export interface HealthStatistics {
@@ -71,6 +84,7 @@ export interface HealthStatistics {
     checked: number;
     healthy: number;
     unhealthy: number;
+    unknown: number;
     released: number;
   } | null;
   cycles: number;
@@ -113,6 +127,8 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
   let lastCycle: CycleReport | null = null;
   let cycles = 0;
   let reclaimedTotal = 0;
+  /** Set while cycles keep meeting checks that cannot be made (one log line per episode). */
+  let unknownEpisode: { since: string; cycles: number; checks: UnknownChecks } | null = null;
 
   async function observe(allocations: Allocation[], now: number, signal: AbortSignal): Promise<Map<Allocation, Observation>> {
     const owners = new Map<string, Owner>();
@@ -126,7 +142,7 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
     }
     const [processes, listening] = await Promise.all([
       owners.size > 0 ? probes.processes([...owners.values()]) : Promise.resolve(new Map<string, never>()),
-      listenPorts.length > 0 ? probes.listening(listenPorts) : Promise.resolve(new Set<number>()),
+      listenPorts.length > 0 ? probes.listening(listenPorts) : Promise.resolve({ listening: new Set<number>(), unknown: new Set<number>() }),
     ]);
     const http = new Map<Allocation, Observation['http']>();
     await mapLimited(httpChecks, HTTP_CONCURRENCY, async (allocation) => {
@@ -141,7 +157,7 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
       const process = checks.process && allocation.pid !== null ? processes.get(ownerKey(allocation.pid, allocation.pidStartTime)) ?? 'unknown' : null;
       observations.set(allocation, {
         process,
-        listening: checks.listen ? listening.has(allocation.port) : null,
+        listening: checks.listen ? (listening.listening.has(allocation.port) ? true : listening.unknown.has(allocation.port) ? 'unknown' : false) : null,
         http: http.get(allocation) ?? null,
       });
     }
@@ -158,21 +174,27 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
     const nowIso = new Date(now).toISOString();
     if (signal.aborted) {
       // Stopped mid-cycle: apply nothing, report nothing.
-      return { startedAt: new Date(started).toISOString(), durationMs: clock.monotonic() - t0, checked: 0, healthy: 0, unhealthy: 0, released: 0 };
+      return { startedAt: new Date(started).toISOString(), durationMs: clock.monotonic() - t0, checked: 0, healthy: 0, unhealthy: 0, unknown: 0, unknownChecks: { process: 0, listen: 0, http: 0 }, released: 0 };
     }
 
     const released: Array<{ allocation: Allocation; verdict: Verdict }> = [];
     const transitions: Array<{ allocation: Allocation; verdict: Verdict }> = [];
     let healthy = 0;
     let unhealthy = 0;
+    let unknown = 0;
+    const unknownChecks: UnknownChecks = { process: 0, listen: 0, http: 0 };
     let durableChange = false;
     for (const allocation of snapshot) {
       const observation = observations.get(allocation);
       // Released or replaced by a request while we looked: that request decided.
       if (!observation || store.allocations.get(allocation.port) !== allocation) continue;
       const verdict = decide(allocation, observation, now, settings, nowIso);
-      if (verdict.reason === null) healthy++;
-      else unhealthy++;
+      if (observation.process === 'unknown') unknownChecks.process++;
+      if (observation.listening === 'unknown') unknownChecks.listen++;
+      if (observation.http === 'unknown') unknownChecks.http++;
+      if (verdict.outcome === 'passed') healthy++;
+      else if (verdict.outcome === 'failed') unhealthy++;
+      else unknown++;
       if (verdict.action === 'release') {
         store.remove(allocation.port);
         released.push({ allocation, verdict });
@@ -199,12 +221,37 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
       checked: snapshot.length,
       healthy,
       unhealthy,
+      unknown,
+      unknownChecks,
       released: released.length,
     };
+    noteUnknown(report);
     lastCycle = report;
     cycles++;
     hooks.cycle(report);
     return report;
+  }
+
+  /** One warning when checks start failing to be made, one line when they can be made again. */
+  function noteUnknown(report: CycleReport): void {
+    const { process, listen, http } = report.unknownChecks;
+    if (process + listen + http > 0) {
+      if (unknownEpisode === null) {
+        unknownEpisode = { since: report.startedAt, cycles: 0, checks: { process: 0, listen: 0, http: 0 } };
+        log.warn(
+          { cause: probes.lastUnknownCause?.() ?? null, unknownChecks: report.unknownChecks, allocations: report.unknown },
+          'some health checks could not be made (the daemon or the host is short of a resource); those allocations are kept unchanged until a check can be made',
+        );
+      }
+      unknownEpisode.cycles++;
+      unknownEpisode.checks.process += process;
+      unknownEpisode.checks.listen += listen;
+      unknownEpisode.checks.http += http;
+    } else if (unknownEpisode !== null) {
+      const episode = unknownEpisode;
+      unknownEpisode = null;
+      (log.info ?? log.warn).call(log, { since: episode.since, cycles: episode.cycles, unknownChecks: episode.checks }, 'health checks can be made again');
+    }
   }
 
   function runCycle(): Promise<CycleReport> {
@@ -271,6 +318,7 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
           checked: lastCycle.checked,
           healthy: lastCycle.healthy,
           unhealthy: lastCycle.unhealthy,
+          unknown: lastCycle.unknown,
           released: lastCycle.released,
         },
         cycles,

@@ -60,7 +60,7 @@ export const healthSchema = z.strictObject({
   /** Consecutive failed checks (reset by a good one). */
   failures: z.number().int().min(0),
   /** Verdict of the last check, null before the first. */
-  status: z.enum(['healthy', 'slow', 'unhealthy', 'starting']).nullable(),
+  status: z.enum(['healthy', 'slow', 'unhealthy', 'starting', 'unknown']).nullable(),
   /** Why the last check failed, null when it did not. */
   reason: z.string().max(64).nullable(),
   lastCheckAt: isoTimeSchema.nullable(),

@@ -63,7 +63,7 @@ export const statusParamsSchema = z.strictObject({
   owner: ownerSchema.optional(),
   type: typeNameSchema.optional(),
   /** Only allocations whose last health status is this (`unchecked`: no cycle has looked yet). */
-  health: z.enum(['healthy', 'slow', 'unhealthy', 'starting', 'unchecked']).optional(),
+  health: z.enum(['healthy', 'slow', 'unhealthy', 'starting', 'unknown', 'unchecked']).optional(),
   /** Counts only: no allocation list (cheap at any size). */
   summary: z.boolean().optional(),
   /** At most this many allocations (by port); `next` says where the next page starts. */

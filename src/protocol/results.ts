@@ -39,6 +39,19 @@ export interface DaemonInfo {
   uptimeMs: number;
   socket: string;
   stateDir: string;
+  /** How many connections the daemon admits and why (absent from in-memory daemons and older ones). */
+  limits?: DaemonLimits;
+}
+
+export interface DaemonLimits {
+  maxConnections: number;
+  portserverMaxConnections: number;
+  /** RLIMIT_NOFILE (Node raises the soft limit to the hard one at start); null where unknown. */
+  fdLimit: number | null;
+  /** Descriptors kept for the daemon's own work, never given to connections. */
+  fdReserve: number;
+  /** The descriptor limit, not limits.max_connections, set maxConnections. */
+  limitedByFds: boolean;
 }
 
 /** Counts over every allocation held (not only those the filters select). */

@@ -15,7 +15,7 @@ import {
 /**
  * An allocation as state.json and the journal hold it: the wire record without what is null or
  * at its default (about 40 % of the bytes of a typical record), and without the health fields
- * that do not survive a restart (status `healthy`/`slow`/`starting`, `lastCheckAt`). Reading is
+ * that do not survive a restart (status `healthy`/`slow`/`starting`/`unknown`, `lastCheckAt`). Reading is
  * lenient about the older, fuller form: a field may be absent or null, so every schemaVersion-1
  * record is a valid record here. Pure.
  */
@@ -23,7 +23,7 @@ const nullish = <T extends z.ZodType>(schema: T) => schema.nullable().optional()
 
 const storedHealthSchema = z.strictObject({
   failures: z.number().int().min(0),
-  status: nullish(z.enum(['healthy', 'slow', 'unhealthy', 'starting'])),
+  status: nullish(z.enum(['healthy', 'slow', 'unhealthy', 'starting', 'unknown'])),
   reason: nullish(z.string().max(64)),
   lastCheckAt: nullish(isoTimeSchema),
 });

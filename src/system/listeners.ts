@@ -1,15 +1,16 @@
 import { readdirSync, readlinkSync } from 'node:fs';
-import { readListenTable } from '../health/listen-table.js';
 import { readCmdline, readProcStat } from './proc-stat.js';
+import { readSocketTable, type SocketProtocol } from './socket-table.js';
 
 /**
- * Who listens on a port, from /proc alone (no lsof): the LISTEN tables give the socket inodes of
- * the exact port (IPv4 and IPv6, never a substring match), /proc/<pid>/fd links name their
- * processes. Processes of other users cannot be inspected; their listeners show pid null.
+ * Who listens on a port, from /proc alone (no lsof): the socket tables give the inodes of TCP
+ * listeners and bound UDP sockets on the exact port (IPv4 and IPv6, never a substring match),
+ * /proc/<pid>/fd links name their processes. Processes of other users cannot be inspected; their listeners show pid null.
  */
 export interface Listener {
   port: number;
   inode: number;
+  protocol: SocketProtocol;
   pid: number | null;
   command: string | null;
 }
@@ -51,19 +52,19 @@ function findSocketOwners(inodes: ReadonlySet<number>): Map<number, number> {
 export async function listenersOn(ports: readonly number[]): Promise<Map<number, Listener[]>> {
   const wanted = new Set(ports);
   const result = new Map<number, Listener[]>(ports.map((port) => [port, []]));
-  const table = await readListenTable();
+  const table = readSocketTable();
   if (!table) return result;
   const entries = table.entries.filter((entry) => wanted.has(entry.port));
   const owners = findSocketOwners(new Set(entries.map((entry) => entry.inode)));
   const seen = new Set<string>();
   for (const entry of entries) {
     const pid = owners.get(entry.inode) ?? null;
-    // One process listening on IPv4 and IPv6 is one listener.
+    // One process listening on IPv4 and IPv6 (or TCP and UDP) is one listener.
     const key = `${entry.port}:${pid ?? `inode${entry.inode}`}`;
     if (seen.has(key)) continue;
     seen.add(key);
     const args = pid !== null ? await readCmdline(pid) : null;
-    result.get(entry.port)?.push({ port: entry.port, inode: entry.inode, pid, command: args ? args.join(' ') : null });
+    result.get(entry.port)?.push({ port: entry.port, inode: entry.inode, protocol: entry.protocol, pid, command: args ? args.join(' ') : null });
   }
   return result;
 }

@@ -1,5 +1,7 @@
 import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
+import { PortsError } from '../errors.js';
+import { describeResourceError, errorCode, isResourceError } from './resource-errors.js';
 
 /**
  * The bind test used when handing out a port (never on a live allocation's port: a test bind can
@@ -13,6 +15,10 @@ import { createServer } from 'node:net';
  * cost; elsewhere (IPv6 off, or `::` not dual-stack) each wildcard present is bound in turn.
  * Sockets are closed as soon as they are bound (the descriptor is released synchronously by
  * close), and TCP and UDP are tried at the same time.
+ *
+ * A bind that fails because we are out of descriptors or memory (EMFILE, ENFILE, ENOMEM,
+ * ENOBUFS) says nothing about the port: the probe throws an `E_LIMIT` error instead of calling
+ * the port in use, so an allocation under exhaustion fails with that cause, not `E_NO_FREE_PORT`.
  */
 export type BindOutcome = 'free' | 'in_use' | 'unavailable';
 
@@ -30,11 +36,24 @@ export interface BindPlan {
 /** EADDRNOTAVAIL / EAFNOSUPPORT: the family is absent here, which says nothing about the port. */
 const ABSENT = new Set(['EADDRNOTAVAIL', 'EAFNOSUPPORT', 'EPROTONOSUPPORT']);
 
+/** The error for a bind test that could not be made. */
+export function exhaustedError(port: number, error: unknown): PortsError {
+  const code = errorCode(error) ?? 'ERROR';
+  return new PortsError(
+    'E_LIMIT',
+    `Could not test port ${port}: ${describeResourceError(code)}. No port was handed out; try again shortly (\`ports doctor\` shows the daemon's descriptor limit)`,
+    { port, resource: code },
+  );
+}
+
 function tcpBind(port: number, target: BindTarget): Promise<BindOutcome> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
-    server.once('error', (error: NodeJS.ErrnoException) => resolve(ABSENT.has(error.code ?? '') ? 'unavailable' : 'in_use'));
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      if (isResourceError(error)) reject(exhaustedError(port, error));
+      else resolve(ABSENT.has(error.code ?? '') ? 'unavailable' : 'in_use');
+    });
     server.listen({ port, host: target.host, exclusive: true, ...(target.host === '::' ? { ipv6Only: target.ipv6Only } : {}) }, () => {
       server.close();
       resolve('free');
@@ -43,12 +62,20 @@ function tcpBind(port: number, target: BindTarget): Promise<BindOutcome> {
 }
 
 function udpBind(port: number, target: BindTarget): Promise<BindOutcome> {
-  return new Promise((resolve) => {
-    const socket = createSocket({ type: target.host === '::' ? 'udp6' : 'udp4', ...(target.host === '::' ? { ipv6Only: target.ipv6Only } : {}) });
+  return new Promise((resolve, reject) => {
+    let socket: ReturnType<typeof createSocket>;
+    try {
+      // dgram opens the descriptor here: EMFILE is thrown, not emitted.
+      socket = createSocket({ type: target.host === '::' ? 'udp6' : 'udp4', ...(target.host === '::' ? { ipv6Only: target.ipv6Only } : {}) });
+    } catch (error) {
+      reject(isResourceError(error) ? exhaustedError(port, error) : error);
+      return;
+    }
     socket.unref();
     socket.once('error', (error: NodeJS.ErrnoException) => {
       socket.close();
-      resolve(ABSENT.has(error.code ?? '') ? 'unavailable' : 'in_use');
+      if (isResourceError(error)) reject(exhaustedError(port, error));
+      else resolve(ABSENT.has(error.code ?? '') ? 'unavailable' : 'in_use');
     });
     socket.bind({ port, address: target.host, exclusive: true }, () => {
       socket.close();
@@ -131,7 +158,7 @@ export function describeBindPlan(plan: BindPlan): string[] {
 }
 
 export interface PortProbe {
-  /** True when nothing on the host holds the port, for TCP or UDP. */
+  /** True when nothing on the host holds the port, for TCP or UDP. Throws E_LIMIT when the test could not be made. */
   isFree(port: number): Promise<boolean>;
 }
 

@@ -3,7 +3,10 @@ import { dirname } from 'node:path';
 import { isPortsError, type PortsError } from '../../errors.js';
 import { statePaths, socketPathProblem } from '../../shared/paths.js';
 import { formatPortRange, type PortRange } from '../../shared/port-range.js';
+import { connectionBudget } from '../../daemon/connection-budget.js';
+import type { DaemonLimits } from '../../protocol/results.js';
 import { readEphemeralRange } from '../../system/ephemeral-range.js';
+import { readFdLimit } from '../../system/fd-limit.js';
 import { PACKAGE_VERSION } from '../../version.js';
 import type { RecoveryReport } from '../../state/recovery.js';
 import type { CliContext, CommonFlags } from '../context.js';
@@ -128,14 +131,35 @@ export async function runDoctor(flags: CommonFlags, ctx: CliContext): Promise<nu
           ? { name: 'stale allocations', status: 'ok', message: 'none' }
           : { name: 'stale allocations', status: 'warn', message: `${stale.entries.length} (${stale.entries.map((e) => `${e.allocation.port}: ${e.reason}`).join(', ')}); run: ports cleanup` },
       );
-      const { health } = await client.status();
-      checks.push({ name: 'health monitor', status: health.enabled ? 'ok' : 'warn', message: health.enabled ? `every ${health.check_interval_ms} ms, ${health.failing_allocations} failing` : 'disabled in config' });
+      const { health, daemon } = await client.status();
+      const unknown = health.last_cycle?.unknown ?? 0;
+      checks.push({
+        name: 'health monitor',
+        status: health.enabled && unknown === 0 ? 'ok' : 'warn',
+        message: health.enabled
+          ? `every ${health.check_interval_ms} ms, ${health.failing_allocations} failing` +
+            (unknown > 0 ? `; ${unknown} could not be checked in the last cycle (out of descriptors or memory? see daemon.log); they are kept, not counted as failures` : '')
+          : 'disabled in config',
+      });
+      if (daemon.limits) checks.push(descriptorCheck(daemon.limits, 'the daemon'));
     } finally {
       await client.close();
     }
   } catch (error) {
     const wrapped = error as PortsError;
-    if (isPortsError(error) && wrapped.code === 'E_DAEMON_UNREACHABLE') checks.push({ name: 'daemon', status: 'ok', message: 'not running (starts on first use)' });
+    if (isPortsError(error) && wrapped.code === 'E_DAEMON_UNREACHABLE') {
+      checks.push({ name: 'daemon', status: 'ok', message: 'not running (starts on first use)' });
+      // What a daemon started from this shell would get (it inherits this limit).
+      if (setup) {
+        const budget = connectionBudget({ configured: setup.config.limits.max_connections, fdLimit: readFdLimit(), portserver: setup.config.portserver.socket !== null });
+        checks.push(
+          descriptorCheck(
+            { maxConnections: budget.main, portserverMaxConnections: budget.portserver, fdLimit: budget.fdLimit, fdReserve: budget.reserve, limitedByFds: budget.limitedByFds },
+            'a daemon started from here',
+          ),
+        );
+      }
+    }
     else checks.push({ name: 'daemon', status: 'fail', message: isPortsError(error) ? wrapped.message : String(error) });
   }
 
@@ -147,4 +171,13 @@ export async function runDoctor(flags: CommonFlags, ctx: CliContext): Promise<nu
     for (const check of checks) ctx.out.result(`${mark[check.status]}  ${check.name}: ${check.message}`);
   }
   return failed ? 1 : 0;
+}
+
+/** The daemon's descriptor budget: its limit, the reserve it keeps, the connections it admits. */
+function descriptorCheck(limits: DaemonLimits, who: string): Check {
+  if (limits.fdLimit === null) return { name: 'descriptors', status: 'warn', message: `${who} cannot read its descriptor limit; limits.max_connections (${limits.maxConnections}) alone caps connections` };
+  const message = `${who} may open ${limits.fdLimit} descriptors; ${limits.fdReserve} are kept for its own work (state, logs, /proc reads, bind tests), so it admits ${limits.maxConnections} connections`;
+  return limits.limitedByFds
+    ? { name: 'descriptors', status: 'warn', message: `${message}, fewer than limits.max_connections: raise the hard limit (ulimit -Hn, or LimitNOFILE= in a service unit) for more` }
+    : { name: 'descriptors', status: 'ok', message };
 }

@@ -21,6 +21,8 @@ const TERMINAL_ROWS = 100;
 
 function healthCell(allocation: Allocation): string {
   if (allocation.health.status === null) return '-';
+  // The last cycle could not check it (the daemon ran short of descriptors, say): kept as it was.
+  if (allocation.health.status === 'unknown') return 'unknown (not checked)';
   return allocation.health.reason ? `${allocation.health.status} (${allocation.health.reason})` : allocation.health.status;
 }
 
@@ -38,7 +40,10 @@ function printSummary(status: StatusResult, ctx: CliContext): void {
   const cycle = health.last_cycle;
   ctx.out.result(
     `health monitor: ${health.enabled ? `every ${health.check_interval_ms} ms` : 'disabled'}, ${health.failing_allocations} failing` +
-      (cycle ? `; last cycle checked ${cycle.checked} in ${cycle.duration_ms} ms, released ${cycle.released}` : ''),
+      (cycle
+        ? `; last cycle checked ${cycle.checked} in ${cycle.duration_ms} ms, released ${cycle.released}` +
+          (cycle.unknown > 0 ? `, ${cycle.unknown} could not be checked (kept; see ports doctor)` : '')
+        : ''),
   );
 }
 
