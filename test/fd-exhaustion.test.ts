@@ -23,6 +23,7 @@ import { createServer } from 'node:net';
 import { createSystemProbes, observeProcess } from ${JSON.stringify(dist('health/probes.js'))};
 import { createBindProbe, detectBindPlan } from ${JSON.stringify(dist('system/port-probe.js'))};
 import { readProcStat } from ${JSON.stringify(dist('system/proc-stat.js'))};
+import { createProcInspector } from ${JSON.stringify(dist('system/process-info.js'))};
 
 const server = createServer((request) => request.destroy());
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -37,9 +38,11 @@ for (;;) {
 const listen = await probes.listening([port]);
 const processState = observeProcess(process.pid, startTime);
 const http = await probes.http('http://127.0.0.1:' + port + '/', { timeoutMs: 1000, slowMs: 500, expected: ['2xx'], signal: new AbortController().signal });
+let owner;
+try { owner = await createProcInspector().inspect(process.pid); } catch (error) { owner = { code: error.code }; }
 let allocate;
 try { allocate = { free: await createBindProbe(plan).isFree(port + 1) }; } catch (error) { allocate = { code: error.code, message: error.message }; }
-process.stdout.write(JSON.stringify({ held: held.length, listen: { listening: [...listen.listening], unknown: [...listen.unknown] }, port, processState, http, cause: probes.lastUnknownCause(), allocate }));
+process.stdout.write(JSON.stringify({ held: held.length, listen: { listening: [...listen.listening], unknown: [...listen.unknown] }, port, processState, http, cause: probes.lastUnknownCause(), allocate, owner }));
 process.exit(0);
 `;
 
@@ -55,6 +58,7 @@ describe.skipIf(!HAS_PRLIMIT)('out of file descriptors', () => {
       http: string;
       cause: string;
       allocate: { code?: string; message?: string; free?: boolean };
+      owner: { code?: string };
     };
     expect(seen.held).toBeGreaterThan(0);
     // The server listens all along: its port must not be reported as "nothing listens".
@@ -64,6 +68,8 @@ describe.skipIf(!HAS_PRLIMIT)('out of file descriptors', () => {
     expect(seen.cause).toBe('EMFILE');
     expect(seen.allocate.code).toBe('E_LIMIT');
     expect(seen.allocate.message).toMatch(/out of file descriptors \(EMFILE\)/);
+    // The owner of a new allocation cannot be looked at either: refused, not recorded half-known.
+    expect(seen.owner).toEqual({ code: 'E_LIMIT' });
   });
 
   it('keeps live servers through health cycles while clients take every connection it admits', async () => {

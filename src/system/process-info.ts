@@ -1,5 +1,7 @@
 import { readlinkSync } from 'node:fs';
 import { readProcFile } from './proc-read.js';
+import { PortsError } from '../errors.js';
+import { describeResourceError, isResourceError } from './resource-errors.js';
 import { isKernelThread, isZombie, parseProcStat, processExists, type ProcStat } from './proc-stat.js';
 
 /**
@@ -69,14 +71,21 @@ export function createProcInspector(clock: { monotonic(): number } = { monotonic
     if (group === undefined) {
       if (groups.size >= CACHE_MAX) groups = new Map();
       group = readThreadGroup(pid);
-      groups.set(key, group);
+      // Not cached when unreadable (out of descriptors, say): the next look may succeed.
+      if (group !== null) groups.set(key, group);
     }
     return group;
   };
   const stat = (pid: number): { found: ProcStat | null } | 'gone' | 'unknown' => {
     const text = readProcFile(`/proc/${pid}/stat`);
     if (typeof text === 'string') return { found: parseProcStat(text) };
-    return text.error === 'ENOENT' || text.error === 'ESRCH' ? 'gone' : 'unknown';
+    if (text.error === 'ENOENT' || text.error === 'ESRCH') return 'gone';
+    // Out of descriptors or memory: we could not look. Recording the owner without its start
+    // time would weaken pid-reuse detection for the allocation's whole life; refuse instead.
+    if (isResourceError({ code: text.error })) {
+      throw new PortsError('E_LIMIT', `Could not read /proc/${pid}/stat: ${describeResourceError(text.error)}; try again shortly`, { pid, resource: text.error });
+    }
+    return 'unknown';
   };
   return {
     async inspect(pid) {
