@@ -34,9 +34,10 @@ export function notRegularRefusal(path: string): string {
 export function ownFiles(paths: StatePaths): OwnFile[] {
   const { backupFile, recoveryFile } = stateFiles(paths.stateFile);
   return [
-    ...SEGMENTS.map((segment) => ({ name: segment === 'state.journal' ? 'state journal' : `state journal (${segment})`, path: join(paths.dir, segment) })),
+    { name: 'state journal', path: paths.journalFile },
+    ...SEGMENTS.filter((segment) => segment !== 'state.journal').map((segment) => ({ name: `state journal (${segment})`, path: join(paths.dir, segment) })),
     { name: 'state backup', path: backupFile },
-    { name: 'last recovery report', path: recoveryFile },
+    { name: 'recovery report', path: recoveryFile },
     { name: 'audit log', path: paths.auditLog },
     { name: 'daemon log', path: paths.daemonLog },
     { name: 'pid file', path: paths.pidFile },
