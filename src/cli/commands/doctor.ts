@@ -8,6 +8,7 @@ import { PACKAGE_VERSION } from '../../version.js';
 import type { RecoveryReport } from '../../state/recovery.js';
 import { linkRefusal, notRegularRefusal, ownFiles } from '../../daemon/own-files.js';
 import type { CliContext, CommonFlags } from '../context.js';
+import { escapeText } from '../escape.js';
 
 /**
  * `ports doctor`: paths and permissions, versions, config, the kernel's ephemeral range against
@@ -67,7 +68,7 @@ const RESTORED_FROM = { snapshot: 'state.json', backup: 'the last good copy (sta
 function describeRecovery(recovery: RecoveryReport): string {
   const kept = recovery.keptAs.length > 0 ? `; kept ${recovery.keptAs.join(', ')}` : '';
   const journal = recovery.journal && recovery.journal.applied > 0 ? ` and ${recovery.journal.applied} journal record(s)` : '';
-  return `${recovery.at}: ${recovery.reason.split('\n')[0]}${kept}; started from ${RESTORED_FROM[recovery.restoredFrom] ?? recovery.restoredFrom}${journal}, ${recovery.allocations} allocation(s)`;
+  return `${recovery.at}: ${escapeText(recovery.reason.split('\n')[0] ?? '')}${kept}; started from ${RESTORED_FROM[recovery.restoredFrom] ?? recovery.restoredFrom}${journal}, ${recovery.allocations} allocation(s)`;
 }
 
 function overlaps(a: PortRange, b: PortRange): PortRange | null {
