@@ -1,6 +1,6 @@
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { cliEnv, pathsIn, waitForExit } from './helpers/daemon.js';
 import { runCli } from './helpers/run-cli.js';
 import { useTempDir } from './helpers/temp-dir.js';
@@ -45,4 +45,40 @@ it('ports doctor reports paths, config, the daemon, stale allocations and the la
   expect(failing.code).toBe(1);
   expect(failing.stdout).toMatch(/FAIL {2}state folder: .* has mode 777; run: chmod 700/);
   chmodSync(stateDir, 0o700);
+});
+
+describe('ports doctor and symbolic links', () => {
+  // Mode 644 on the target: a doctor that followed the link would suggest `chmod 600` on it.
+  it.each(['audit.log', 'daemon.log', 'state.json', 'state.journal', 'daemon.pid'])('fails a symlink at %s, without a chmod suggestion', async (name) => {
+    const dir = useTempDir();
+    const env = cliEnv(dir, { PORTS_NO_AUTOSTART: '1' });
+    const { stateDir } = pathsIn(dir);
+    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    const target = join(dir, 'target');
+    writeFileSync(target, 'untouched\n', { mode: 0o644 });
+    symlinkSync(target, join(stateDir, name));
+
+    const report = await runCli(['doctor', '--json'], env);
+    expect(report.code).toBe(1);
+    const { checks } = JSON.parse(report.stdout) as { checks: Check[] };
+    const failed = checks.filter((check) => check.status === 'fail');
+    expect(failed).toEqual([expect.objectContaining({ message: `${join(stateDir, name)} is a symbolic link; portkeeper does not write through links: remove it` })]);
+    expect(report.stdout).not.toContain('chmod');
+    expect(statSync(target).mode & 0o777).toBe(0o644);
+    expect(readFileSync(target, 'utf8')).toBe('untouched\n');
+  });
+
+  it('fails a state folder or socket folder that is a symlink, without a chmod suggestion', async () => {
+    const dir = useTempDir();
+    const real = join(dir, 'real');
+    mkdirSync(join(real, 'state'), { recursive: true, mode: 0o755 });
+    mkdirSync(join(real, 'run'), { mode: 0o755 });
+    symlinkSync(join(real, 'state'), join(dir, 'state'));
+    symlinkSync(join(real, 'run'), join(dir, 'run'));
+    const report = await runCli(['doctor'], cliEnv(dir, { PORTS_NO_AUTOSTART: '1' }));
+    expect(report.code).toBe(1);
+    expect(report.stdout).toContain(`FAIL  state folder: ${join(dir, 'state')} is a symbolic link; portkeeper does not write through links: remove it`);
+    expect(report.stdout).toContain(`FAIL  socket folder: ${join(dir, 'run')} is a symbolic link; portkeeper does not write through links: remove it`);
+    expect(report.stdout).not.toContain('chmod');
+  });
 });

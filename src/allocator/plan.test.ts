@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { newHealth, type Allocation } from '../protocol/allocation.js';
 import { candidatePorts, exhaustedMessage, planAllocation, type PlanInput, type PlanRequest } from './plan.js';
-import type { PortPolicy } from './policy.js';
+import { searchRange, type PortPolicy } from './policy.js';
 
 const policy: PortPolicy = {
   types: { dev: { start: 3000, end: 3009 }, storybook: { start: 6006, end: 6010 }, big: { start: 6660, end: 6700 } },
@@ -153,3 +153,66 @@ describe('exhaustedMessage', () => {
     );
   });
 });
+
+describe('privileged ports (below 1024)', () => {
+  it.each([
+    ['1-65535', '1024-65535'],
+    ['1000-1100', '1024-1100'],
+    ['1023-1024', '1024-1024'],
+    ['80-89', '80-89'],
+    ['1-1023', '1-1023'],
+    ['443', '443-443'],
+    ['1024-1100', '1024-1100'],
+    ['3000-3099', '3000-3099'],
+  ])('a search of %s covers %s', (asked, searched) => {
+    const parse = (text: string) => {
+      const [start, end = start] = text.split('-').map(Number) as [number, number?];
+      return { start, end };
+    };
+    expect(searchRange(parse(asked))).toEqual(parse(searched));
+  });
+
+  it('never offers one from a request range that reaches 1024 or above', () => {
+    const plan = planAllocation(input({ range: { start: 1, end: 65535 } }));
+    const candidates = firstCandidates(plan, 70_000);
+    expect(candidates[0]).toBe(1024);
+    expect(candidates.every((port) => port >= 1024)).toBe(true);
+    expect(plan).toMatchObject({ kind: 'search', range: { start: 1024, end: 65535 }, label: 'range 1-65535 (ports below 1024 skipped)' });
+  });
+
+  it('never offers one from a configured type that starts below 1024 and ends above it', () => {
+    const plan = planAllocation(input({ type: 'low' }, [], { policy: { ...policy, types: { ...policy.types, low: { start: 1000, end: 1030 } } } }));
+    expect(firstCandidates(plan, 100)).toEqual(Array.from({ length: 7 }, (_, i) => 1024 + i));
+    expect(plan).toMatchObject({ label: 'low range 1000-1030 (ports below 1024 skipped)' });
+  });
+
+  it('offers them from a range that lies wholly below 1024, requested or configured', () => {
+    const requested = firstCandidates(planAllocation(input({ range: { start: 80, end: 89 } })), 20);
+    expect(requested[0]).toBe(80);
+    expect(requested.every((port) => port >= 80 && port <= 89)).toBe(true);
+    const configured = planAllocation(input({ type: 'web' }, [], { policy: { ...policy, types: { ...policy.types, web: { start: 800, end: 809 } } } }));
+    expect(firstCandidates(configured)).toEqual([800, 801, 802, 803, 804, 805, 806, 807, 808, 809]);
+    expect(configured).toMatchObject({ label: 'web range 800-809' });
+  });
+
+  it('gives an exact privileged port asked for by number, without a warning', () => {
+    expect(planAllocation(input({ port: 80 }))).toEqual({ kind: 'exact', port: 80, type: null, warnings: [] });
+  });
+
+  it('does not offer a privileged sticky port from a range searched from 1024', () => {
+    const plan = planAllocation(input({ service: 'web', range: { start: 1000, end: 1100 } }, [], { sticky: new Map([['web', 1000]]) }));
+    expect(plan).toMatchObject({ kind: 'search', stickyPort: null });
+    expect(firstCandidates(plan, 1)).toEqual([1024]);
+  });
+
+  it('says the privileged part was skipped when the rest is full', () => {
+    const allocations = new Map([[1024, allocation(1024)]]);
+    const plan = planAllocation(input({ range: { start: 1000, end: 1024 } }, [allocation(1024)]));
+    expect(firstCandidates(plan)).toEqual([]);
+    if (plan.kind !== 'search') throw new Error('expected a search');
+    expect(exhaustedMessage({ label: plan.label, range: plan.range, allocations, inUseByOs: 0 }).message).toBe(
+      'No free port in range 1000-1024 (ports below 1024 skipped): 1 allocated, 0 in use by other processes, 0 excluded (ephemeral, browser-unsafe or configured), 0 free',
+    );
+  });
+});
+

@@ -1,6 +1,6 @@
 import type { Allocation } from '../protocol/allocation.js';
 import { formatPortRange, inRange, rangeSize, type PortRange } from '../shared/port-range.js';
-import { skipReason, type PortPolicy } from './policy.js';
+import { FIRST_UNPRIVILEGED_PORT, searchRange, skipReason, type PortPolicy } from './policy.js';
 
 /**
  * The pure half of allocation: given what is allocated and the request, decide what to return
@@ -153,11 +153,14 @@ export function planAllocation(input: PlanInput): Plan {
     return { kind: 'exact', port: request.port, type: request.type ?? typeOfPort(request.port, policy), warnings };
   }
 
-  const range = request.range ?? policy.types[type ?? policy.defaultType];
-  if (!range) {
+  const asked = request.range ?? policy.types[type ?? policy.defaultType];
+  if (!asked) {
     return { kind: 'error', code: 'E_INVALID_REQUEST', message: 'No range to allocate from', details: {} };
   }
-  const label = request.range ? `range ${formatPortRange(range)}` : `${type} range ${formatPortRange(range)}`;
+  // Privileged ports only when the range asks for them (see searchRange).
+  const range = searchRange(asked);
+  const skipped = range.start !== asked.start ? ` (ports below ${FIRST_UNPRIVILEGED_PORT} skipped)` : '';
+  const label = `${request.range ? 'range' : `${type} range`} ${formatPortRange(asked)}${skipped}`;
 
   let stickyPort: number | null = null;
   const previous = request.service !== null ? input.sticky.get(request.service) : undefined;

@@ -3,6 +3,7 @@ import { connectClient } from '../client/connect.js';
 import { isPortsError, PortsError, toPortsError } from '../errors.js';
 import { PACKAGE_VERSION } from '../version.js';
 import type { CliContext } from './context.js';
+import { escapeMessage } from './escape.js';
 import { createOutput, type CliStreams } from './output.js';
 import { CommanderError, createProgram } from './program.js';
 
@@ -47,7 +48,8 @@ export async function runCli(argv: string[], streams: CliStreams): Promise<numbe
     if (!isPortsError(error)) {
       out.message(`ports: internal error (a bug): ${(error as Error)?.stack ?? String(error)}`);
     } else {
-      out.message(`ports: ${wrapped.message}`);
+      // A message may quote text a request or another process chose.
+      out.message(`ports: ${escapeMessage(wrapped.message)}`);
       if (wrapped.code === 'E_INTERNAL') out.message('This is a bug in portkeeper; the daemon log (daemon.log in the state folder) has the details.');
     }
     return wrapped.exitCode;

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useTempDir } from '../../test/helpers/temp-dir.js';
@@ -48,5 +48,49 @@ describe('audit trail', () => {
     for (let i = 0; i < 5; i++) trail.record({ type: 'health.recovered' });
     expect(seen).toEqual(['daemon.started']);
     expect(trail.recent(10).map((e) => e.seq)).toEqual([5, 6, 7]);
+  });
+
+  it('refuses a symlink at audit.log, naming it, and leaves the target alone', () => {
+    const dir = useTempDir();
+    const target = join(dir, 'target');
+    writeFileSync(target, 'untouched\n', { mode: 0o640 });
+    symlinkSync(target, join(dir, 'audit.log'));
+    expect(() => createAuditFile({ path: join(dir, 'audit.log'), maxBytes: 4096, keepFiles: 2 })).toThrow(
+      expect.objectContaining({ code: 'E_PATH', message: `${join(dir, 'audit.log')} is a symbolic link; portkeeper does not write through links: remove it` }),
+    );
+    expect(readFileSync(target, 'utf8')).toBe('untouched\n');
+    expect(statSync(target).mode & 0o777).toBe(0o640);
+  });
+
+  it('never writes through a link swapped in at audit.log while running: rotation moves the link aside as a link', async () => {
+    const dir = useTempDir();
+    const path = join(dir, 'audit.log');
+    const target = join(dir, 'target');
+    writeFileSync(target, 'untouched\n');
+    const trail = createAuditTrail({ file: createAuditFile({ path, maxBytes: 4096, keepFiles: 2 }), clock });
+    trail.record({ type: 'daemon.started' });
+    await new Promise((resolve) => setImmediate(resolve));
+    renameSync(path, join(dir, 'moved.log'));
+    symlinkSync(target, path);
+    for (let i = 0; i < 200; i++) trail.record({ type: 'health.recovered' });
+    await trail.close();
+    expect(readFileSync(target, 'utf8')).toBe('untouched\n');
+    expect(lstatSync(path).isSymbolicLink()).toBe(false);
+    expect(readEvents(path).at(-1)?.seq).toBe(201);
+  });
+
+  it('reports a file that stops being writable once, and the daemon goes on', async () => {
+    const dir = useTempDir();
+    const path = join(dir, 'audit.log');
+    // A non-empty folder where the rotation must put audit.log.1: the rename fails.
+    mkdirSync(join(dir, 'audit.log.1', 'x'), { recursive: true });
+    const errors: Error[] = [];
+    const trail = createAuditTrail({ file: createAuditFile({ path, maxBytes: 4096, keepFiles: 1, onError: (error) => errors.push(error) }), clock });
+    for (let i = 0; i < 200; i++) trail.record({ type: 'health.recovered' });
+    await new Promise((resolve) => setImmediate(resolve));
+    for (let i = 0; i < 200; i++) trail.record({ type: 'health.recovered' });
+    await trail.close();
+    expect(errors).toHaveLength(1);
+    expect(trail.recent(1)[0]?.seq).toBe(400);
   });
 });

@@ -1,6 +1,7 @@
-import { closeSync, constants, existsSync, fstatSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import type { Allocation } from '../protocol/allocation.js';
 import type { Clock } from '../shared/clock.js';
+import { openAppendFile } from './own-files.js';
 
 /**
  * The audit trail: every event as a JSON line in audit.log (0600, rotated by size) and on an
@@ -52,43 +53,52 @@ export interface AuditFileOptions {
   maxBytes: number;
   /** Rotated files kept: audit.log.1 … audit.log.N. */
   keepFiles: number;
+  /** Told once when the file stops being written (a full disk, say): the daemon logs it. */
+  onError?(error: Error): void;
 }
+
+// A rotation's new file: whatever appeared at the name since the rename is removed (a link
+// itself, never its target) and O_EXCL | O_NOFOLLOW refuse anything planted after that.
+const FRESH_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+
+/** Is there anything at this name (a dangling link included)? */
+const present = (path: string): boolean => lstatSync(path, { throwIfNoEntry: false }) !== undefined;
 
 /**
  * Append-only JSON lines with size rotation. Lines written in one tick go out in one write at the
  * end of it; rotation happens between writes, synchronously, so no line lands in the wrong file.
+ *
+ * The file is opened at once, never through a symlink (E_PATH names the path): the daemon
+ * refuses to start rather than run without its audit trail. Rotation renames names (a link is
+ * moved as a link, never followed) and creates the new audit.log fresh.
  */
 export function createAuditFile(options: AuditFileOptions): { write(line: string): void; close(): Promise<void> } {
-  let fd: number | null = null;
-  let size = 0;
+  let fd: number | null = openAppendFile(options.path);
+  let size = fstatSync(fd).size;
   let queued: string[] = [];
   let scheduled = false;
   let broken = false;
 
-  const open = (): void => {
-    fd = openSync(options.path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
-    size = fstatSync(fd).size;
-  };
   const rotate = (): void => {
     if (fd !== null) closeSync(fd);
     fd = null;
-    if (options.keepFiles === 0) {
-      rmSync(options.path, { force: true });
-    } else {
+    if (options.keepFiles > 0) {
       for (let n = options.keepFiles - 1; n >= 1; n--) {
-        if (existsSync(`${options.path}.${n}`)) renameSync(`${options.path}.${n}`, `${options.path}.${n + 1}`);
+        if (present(`${options.path}.${n}`)) renameSync(`${options.path}.${n}`, `${options.path}.${n + 1}`);
       }
-      if (existsSync(options.path)) renameSync(options.path, `${options.path}.1`);
+      if (present(options.path)) renameSync(options.path, `${options.path}.1`);
     }
-    open();
+    rmSync(options.path, { force: true });
+    fd = openSync(options.path, FRESH_FLAGS, 0o600);
+    size = 0;
   };
   const flush = (): void => {
     scheduled = false;
     const lines = queued;
     queued = [];
-    if (broken || lines.length === 0) return;
+    // Closed: the daemon has stopped, nothing is recorded after daemon.stopped.
+    if (broken || lines.length === 0 || fd === null) return;
     try {
-      if (fd === null) open();
       let chunk = '';
       let chunkBytes = 0;
       for (const line of lines) {
@@ -107,9 +117,10 @@ export function createAuditFile(options: AuditFileOptions): { write(line: string
         writeSync(fd as number, chunk);
         size += chunkBytes;
       }
-    } catch {
+    } catch (error) {
       // An unwritable audit log must not take the daemon down; the bus still carries events.
       broken = true;
+      options.onError?.(error as Error);
     }
   };
   return {

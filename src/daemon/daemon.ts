@@ -20,6 +20,7 @@ import { createDaemonCore, type DaemonCore } from './core.js';
 import { startMetricsServer, type MetricsServer } from './metrics-http.js';
 import { createDaemonLogger } from './logger.js';
 import { policyFromConfig } from './policy.js';
+import { ownFiles, refuseLinks } from './own-files.js';
 import { ensurePrivateDir } from './secure-dir.js';
 import { connectionBudget } from './connection-budget.js';
 import { createSocketServer } from './server.js';
@@ -75,20 +76,36 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   if (tooLong) throw new PortsError('E_PATH', tooLong, { socket: socketPath });
   await ensurePrivateDir(paths.dir, { allowGroupRead: true });
   await ensurePrivateDir(dirname(socketPath), { allowGroupRead: false });
+  // A symlink at any file the daemon writes stops the start (nothing is written through a link,
+  // and a log or audit trail that quietly went nowhere would be worse than not starting).
+  await refuseLinks(ownFiles(paths));
 
   const log = options.logger ?? createDaemonLogger({ file: paths.daemonLog, level: config.log_level, stderr: options.foreground });
+  // Opened now, so a file that cannot be written stops the start before the lock is taken.
+  const auditFile = createAuditFile({
+    path: paths.auditLog,
+    maxBytes: config.audit.max_bytes,
+    keepFiles: config.audit.keep_files,
+    onError: (error) => log.error({ err: error }, `cannot write ${paths.auditLog}; audit events now reach only \`ports events\` until a restart`),
+  });
   const startedAt = clock.now();
   const startTime = (await processes.inspect(process.pid))?.startTime ?? null;
 
   let closeDaemon: (reason: string) => Promise<void> = async () => undefined;
-  const lock: InstanceLock = await acquireInstanceLock(
-    paths,
-    { pid: process.pid, startTime, socket: socketPath, version: PACKAGE_VERSION, startedAt: new Date(startedAt).toISOString() },
-    (error) => {
-      log.error({ err: error }, 'the state folder lock was taken by someone else; stopping');
-      void closeDaemon('lock compromised');
-    },
-  );
+  let lock: InstanceLock;
+  try {
+    lock = await acquireInstanceLock(
+      paths,
+      { pid: process.pid, startTime, socket: socketPath, version: PACKAGE_VERSION, startedAt: new Date(startedAt).toISOString() },
+      (error) => {
+        log.error({ err: error }, 'the state folder lock was taken by someone else; stopping');
+        void closeDaemon('lock compromised');
+      },
+    );
+  } catch (error) {
+    await auditFile.close();
+    throw error;
+  }
 
   let store: StateStore;
   const files = stateFiles(paths.stateFile);
@@ -114,6 +131,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     }
     if (opened.migratedFrom !== null) log.info({ from: opened.migratedFrom }, `migrated state.json from schemaVersion ${opened.migratedFrom}`);
   } catch (error) {
+    await auditFile.close();
     await lock.release();
     throw error;
   }
@@ -152,7 +170,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     healthProbes: options.healthProbes ?? createSystemProbes(),
     clock,
     log,
-    auditFile: createAuditFile({ path: paths.auditLog, maxBytes: config.audit.max_bytes, keepFiles: config.audit.keep_files }),
+    auditFile,
     info,
     accepting: () => accepting,
     requestShutdown: () => {
@@ -173,6 +191,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     await server.listen(socketPath);
   } catch (error) {
     await store.close();
+    await auditFile.close();
     await lock.release();
     throw new PortsError('E_PATH', `Cannot listen on ${socketPath}: ${(error as Error).message}`, { socket: socketPath }, { cause: error });
   }
@@ -193,6 +212,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     } catch (error) {
       await server.close(0);
       await store.close();
+      await auditFile.close();
       await lock.release();
       throw error;
     }

@@ -1,8 +1,11 @@
 import { pino, type Logger } from 'pino';
+import { openAppendFile } from './own-files.js';
 
 /**
  * The daemon's structured log: JSON lines in daemon.log (0600), and on stderr too in the
- * foreground. Synchronous writes: the log is low-volume and must survive a crash.
+ * foreground. Synchronous writes: the log is low-volume and must survive a crash. The file is
+ * opened here (O_NOFOLLOW, regular files only, see own-files.ts), not by pino, so a symlink at
+ * daemon.log stops the start with a clear error instead of being written through.
  */
 export interface DaemonLogOptions {
   file: string;
@@ -20,7 +23,7 @@ function tolerant<T extends { on(event: 'error', listener: (error: Error) => voi
 
 export function createDaemonLogger(options: DaemonLogOptions): Logger {
   const streams: pino.StreamEntry[] = [
-    { level: 'trace', stream: tolerant(pino.destination({ dest: options.file, sync: true, mode: 0o600 })) },
+    { level: 'trace', stream: tolerant(pino.destination({ fd: openAppendFile(options.file), sync: true })) },
   ];
   if (options.stderr) streams.push({ level: 'trace', stream: tolerant(pino.destination({ fd: 2, sync: true })) });
   return pino({ level: options.level, base: { pid: process.pid } }, pino.multistream(streams));

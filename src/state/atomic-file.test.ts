@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useTempDir } from '../../test/helpers/temp-dir.js';
@@ -30,5 +30,17 @@ describe('createAtomicFile', () => {
     writeFileSync(join(dir, 'elsewhere.json'), '{}');
     symlinkSync(join(dir, 'elsewhere.json'), join(dir, 'state.json'));
     await expect(createAtomicFile(join(dir, 'state.json')).read()).rejects.toMatchObject({ code: 'ELOOP' });
+  });
+
+  it('replaces a symlink at the name itself, never writing through it', async () => {
+    const dir = useTempDir();
+    const victim = join(dir, 'victim.txt');
+    writeFileSync(victim, 'untouched', { mode: 0o640 });
+    symlinkSync(victim, join(dir, 'state.json.bak'));
+    await createAtomicFile(join(dir, 'state.json.bak')).write('copy');
+    expect(readFileSync(victim, 'utf8')).toBe('untouched');
+    expect(statSync(victim).mode & 0o777).toBe(0o640);
+    expect(lstatSync(join(dir, 'state.json.bak')).isFile()).toBe(true);
+    expect(readFileSync(join(dir, 'state.json.bak'), 'utf8')).toBe('copy');
   });
 });

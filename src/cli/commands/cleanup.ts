@@ -3,6 +3,7 @@ import type { CleanupEntry } from '../../protocol/results.js';
 import { belongsTo, listenersOn, type Listener } from '../../system/listeners.js';
 import { procInspector } from '../../system/process-info.js';
 import { parseDuration } from '../duration.js';
+import { escapeText } from '../escape.js';
 import type { CliContext, CommonFlags } from '../context.js';
 
 /**
@@ -142,7 +143,7 @@ export async function runCleanup(flags: CleanupFlags, ctx: CliContext): Promise<
       const verb = flags.dryRun ? 'would release' : row.action === 'kept' ? 'kept' : 'released';
       ctx.out.message(`${verb} ${what}: ${describeReason(row)}`);
       for (const kill of row.kills) {
-        const who = `${kill.pid === null ? 'a process of another user' : `pid ${kill.pid}`}${kill.command ? ` (${kill.command.slice(0, 80)})` : ''}`;
+        const who = `${kill.pid === null ? 'a process of another user' : `pid ${kill.pid}`}${kill.command ? ` (${escapeText(kill.command.slice(0, 80))})` : ''}`;
         ctx.out.message(kill.signal ? `  stopped ${who} with ${kill.signal}` : `  left ${who} running: ${kill.skipped}`);
       }
     }

@@ -1,5 +1,5 @@
-import { lstat, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { lstat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { isPortsError, type PortsError } from '../../errors.js';
 import { statePaths, socketPathProblem } from '../../shared/paths.js';
 import { formatPortRange, type PortRange } from '../../shared/port-range.js';
@@ -9,7 +9,9 @@ import { readEphemeralRange } from '../../system/ephemeral-range.js';
 import { readFdLimit } from '../../system/fd-limit.js';
 import { PACKAGE_VERSION } from '../../version.js';
 import type { RecoveryReport } from '../../state/recovery.js';
+import { linkRefusal, notRegularRefusal, ownFiles } from '../../daemon/own-files.js';
 import type { CliContext, CommonFlags } from '../context.js';
+import { escapeText } from '../escape.js';
 
 /**
  * `ports doctor`: paths and permissions, versions, config, the kernel's ephemeral range against
@@ -26,6 +28,8 @@ interface Check {
 async function checkFolder(name: string, path: string, privateToUser: boolean): Promise<Check> {
   const info = await lstat(path).catch(() => null);
   if (!info) return { name, status: 'ok', message: `${path} does not exist yet (created 0700 at start)` };
+  // Never a chmod suggestion for a link: chmod acts on what it points to.
+  if (info.isSymbolicLink()) return { name, status: 'fail', message: linkRefusal(path) };
   if (!info.isDirectory()) return { name, status: 'fail', message: `${path} is not a folder` };
   const uid = process.getuid?.();
   if (uid !== undefined && info.uid !== uid) return { name, status: 'fail', message: `${path} is owned by uid ${info.uid}, not you (uid ${uid})` };
@@ -35,9 +39,28 @@ async function checkFolder(name: string, path: string, privateToUser: boolean): 
   return { name, status: 'ok', message: `${path} (mode ${mode.toString(8)})` };
 }
 
+/** The socket path may hold only a socket (a stale one is replaced at start, anything else refused). */
+async function checkSocketPath(path: string): Promise<Check> {
+  const tooLong = socketPathProblem(path);
+  if (tooLong) return { name: 'socket path', status: 'fail', message: tooLong };
+  const info = await lstat(path).catch(() => null);
+  if (info?.isSymbolicLink()) return { name: 'socket path', status: 'fail', message: linkRefusal(path) };
+  if (info && !info.isSocket()) return { name: 'socket path', status: 'fail', message: `${path} exists and is not a socket; the daemon will not replace it: remove it` };
+  return { name: 'socket path', status: 'ok', message: path };
+}
+
+/** A folder the daemon makes (its lock): only a link there is worth a line. */
+async function checkNotLink(name: string, path: string): Promise<Check | null> {
+  const info = await lstat(path).catch(() => null);
+  return info?.isSymbolicLink() ? { name, status: 'fail', message: linkRefusal(path) } : null;
+}
+
+/** A file the daemon writes: lstat, so a link is reported as one and never given a chmod (which would change its target). */
 async function checkPrivateFile(name: string, path: string): Promise<Check | null> {
-  const info = await stat(path).catch(() => null);
+  const info = await lstat(path).catch(() => null);
   if (!info) return null;
+  if (info.isSymbolicLink()) return { name, status: 'fail', message: linkRefusal(path) };
+  if (!info.isFile()) return { name, status: 'fail', message: notRegularRefusal(path) };
   const mode = info.mode & 0o777;
   if ((mode & 0o077) !== 0) return { name, status: 'fail', message: `${path} has mode ${mode.toString(8)}; run: chmod 600 ${path}` };
   return { name, status: 'ok', message: `${path} (mode ${mode.toString(8)})` };
@@ -48,7 +71,7 @@ const RESTORED_FROM = { snapshot: 'state.json', backup: 'the last good copy (sta
 function describeRecovery(recovery: RecoveryReport): string {
   const kept = recovery.keptAs.length > 0 ? `; kept ${recovery.keptAs.join(', ')}` : '';
   const journal = recovery.journal && recovery.journal.applied > 0 ? ` and ${recovery.journal.applied} journal record(s)` : '';
-  return `${recovery.at}: ${recovery.reason.split('\n')[0]}${kept}; started from ${RESTORED_FROM[recovery.restoredFrom] ?? recovery.restoredFrom}${journal}, ${recovery.allocations} allocation(s)`;
+  return `${recovery.at}: ${escapeText(recovery.reason.split('\n')[0] ?? '')}${kept}; started from ${RESTORED_FROM[recovery.restoredFrom] ?? recovery.restoredFrom}${journal}, ${recovery.allocations} allocation(s)`;
 }
 
 function overlaps(a: PortRange, b: PortRange): PortRange | null {
@@ -72,13 +95,15 @@ export async function runDoctor(flags: CommonFlags, ctx: CliContext): Promise<nu
   }
 
   if (setup) {
-    const tooLong = socketPathProblem(setup.socketPath);
-    checks.push(tooLong ? { name: 'socket path', status: 'fail', message: tooLong } : { name: 'socket path', status: 'ok', message: setup.socketPath });
+    checks.push(await checkSocketPath(setup.socketPath));
     checks.push(await checkFolder('socket folder', dirname(setup.socketPath), true));
+    const autostartLog = await checkPrivateFile('autostart log', join(dirname(setup.socketPath), 'autostart.log'));
+    if (autostartLog) checks.push(autostartLog);
     checks.push(await checkFolder('state folder', setup.stateDir, false));
     const paths = statePaths(setup.stateDir);
-    for (const [name, path] of [['state file', paths.stateFile], ['state journal', paths.journalFile], ['audit log', paths.auditLog], ['daemon log', paths.daemonLog]] as const) {
-      const check = await checkPrivateFile(name, path);
+    // Every file the daemon writes, each only when present.
+    for (const { name, path } of [{ name: 'state file', path: paths.stateFile }, ...ownFiles(paths)]) {
+      const check = path === paths.lockFile ? await checkNotLink(name, path) : await checkPrivateFile(name, path);
       if (check) checks.push(check);
     }
     const { stateFiles, readLastRecovery } = await import('../../state/recovery.js');

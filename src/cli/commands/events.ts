@@ -1,5 +1,6 @@
 import type { AuditEvent } from '../../protocol/results.js';
 import type { CliContext, CommonFlags } from '../context.js';
+import { escapeText } from '../escape.js';
 import { parseIntFlag } from '../flags.js';
 
 export interface EventsFlags extends CommonFlags {
@@ -10,7 +11,8 @@ export interface EventsFlags extends CommonFlags {
 function describe(event: AuditEvent): string {
   const a = event.allocation;
   const what = a ? ` port=${a.port}${a.service ? ` service=${a.service}` : ''}${a.pid !== null ? ` pid=${a.pid}` : ''}${a.owner ? ` owner=${a.owner}` : ''}` : '';
-  const why = event.reason ? ` reason=${event.reason}` : '';
+  // A recovery's reason quotes a parser's view of the file: one line, escaped.
+  const why = event.reason ? ` reason=${escapeText(event.reason)}` : '';
   const failures = event.failures !== undefined ? ` failures=${event.failures}` : '';
   return `${event.time} ${event.type}${what}${why}${failures}`;
 }

@@ -4,6 +4,7 @@ import { constants } from 'node:os';
 import { PortsError } from '../../errors.js';
 import { readProcStat } from '../../system/proc-stat.js';
 import type { CliContext } from '../context.js';
+import { escapeText } from '../escape.js';
 import { allocateRequest, type AllocateFlags } from './allocate.js';
 
 /**
@@ -61,7 +62,7 @@ export async function runRun(command: string[], flags: RunFlags, ctx: CliContext
   const spawned = await new Promise<boolean>((resolve) => {
     child.once('spawn', () => resolve(true));
     child.once('error', (error: NodeJS.ErrnoException) => {
-      ctx.out.message(`ports run: cannot run ${file}: ${error.code === 'ENOENT' ? 'command not found' : error.message}`);
+      ctx.out.message(`ports run: cannot run ${escapeText(file)}: ${error.code === 'ENOENT' ? 'command not found' : error.message}`);
       resolve(false);
     });
   });

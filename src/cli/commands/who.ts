@@ -1,9 +1,13 @@
 import { formatAge } from '../duration.js';
+import { escapeText } from '../escape.js';
 import { listenersOn } from '../../system/listeners.js';
 import type { CliContext, CommonFlags } from '../context.js';
 import { parseIntFlag } from '../flags.js';
 
-/** `ports who PORT`: the allocation holding it and the processes listening on it (from /proc). */
+/**
+ * `ports who PORT`: the allocation holding it and the processes listening on it (from /proc).
+ * Command lines are another process's text: escaped for the terminal, raw in --json.
+ */
 export async function runWho(portText: string, flags: CommonFlags, ctx: CliContext): Promise<number> {
   const port = parseIntFlag('PORT', portText, 1, 65535);
   const client = await ctx.connect();
@@ -32,7 +36,7 @@ export async function runWho(portText: string, flags: CommonFlags, ctx: CliConte
   }
   if (listeners.length === 0) ctx.out.result('  listening: nothing');
   for (const listener of listeners) {
-    ctx.out.result(`  listening: ${listener.pid === null ? 'a process of another user' : `pid ${listener.pid}`}${listener.command ? ` ${listener.command}` : ''}`);
+    ctx.out.result(`  listening: ${listener.pid === null ? 'a process of another user' : `pid ${listener.pid}`}${listener.command ? ` ${escapeText(listener.command)}` : ''}`);
   }
   return 0;
 }

@@ -1,0 +1,36 @@
+/**
+ * Text another process chose — its command line, working folder, `comm` — made safe to print in
+ * human output. Without this a process named `evil\x1b[2J` clears the user's screen and one with
+ * a newline in its argv forges a line of our output. Pure.
+ *
+ * Rendered visibly: backslash as `\\` (so the result is unambiguous), newline, CR and tab as
+ * `\n`, `\r`, `\t`, other C0 controls and DEL as `\xHH`, C1 controls (U+0080–U+009F, which some
+ * terminals obey like ESC sequences) and the Unicode line separators and bidi controls (which
+ * reorder or break what is displayed) as `\uHHHH`. Everything else, non-ASCII letters included,
+ * is left alone. JSON output does not use this: JSON.stringify already escapes.
+ */
+const NAMED: Readonly<Record<string, string>> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+// C0, backslash, DEL, C1, U+061C (Arabic letter mark), U+200E/F (LRM/RLM), U+2028/9 (line and
+// paragraph separators), U+202A–U+202E and U+2066–U+2069 (bidi embeddings, overrides, isolates).
+const UNSAFE = /[\u0000-\u001f\\\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+function escapeChar(char: string): string {
+  const named = NAMED[char];
+  if (named !== undefined) return named;
+  const code = char.charCodeAt(0);
+  return code <= 0x7f ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+}
+
+/** One line of process-provided text, safe for a terminal: nothing in it can move the cursor or end the line. */
+export function escapeText(text: string): string {
+  return text.replace(UNSAFE, escapeChar);
+}
+
+/**
+ * A message of our own that may quote such text: its line breaks are kept (messages such as the
+ * configuration errors span lines), every other control character is escaped as above.
+ */
+export function escapeMessage(text: string): string {
+  return text.split('\n').map(escapeText).join('\n');
+}
