@@ -154,6 +154,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     maxLineBytes: config.limits.max_line_bytes,
     maxConnections: config.limits.max_connections,
     idleTimeoutMs: config.limits.idle_timeout_ms,
+    requestLineTimeoutMs: config.limits.request_line_timeout_ms,
   };
   const server = createSocketServer(handler, serverLimits, log);
   try {
@@ -276,6 +277,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         maxLineBytes: next.limits.max_line_bytes,
         maxConnections: next.limits.max_connections,
         idleTimeoutMs: next.limits.idle_timeout_ms,
+        requestLineTimeoutMs: next.limits.request_line_timeout_ms,
       });
       core.reconfigure(next);
       log.level = next.log_level;
