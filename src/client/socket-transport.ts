@@ -16,7 +16,7 @@ export interface SocketTransportOptions {
   maxLineBytes?: number;
 }
 
-const UNREACHABLE = new Set(['ENOENT', 'ECONNREFUSED', 'ENOTSOCK', 'EACCES', 'ECONNRESET', 'EPIPE']);
+const UNREACHABLE = new Set(['ENOENT', 'ECONNREFUSED', 'ENOTSOCK', 'ECONNRESET', 'EPIPE']);
 
 export function connectSocket(options: SocketTransportOptions): Promise<Transport> {
   // Node silently truncates a longer path and would connect somewhere else.
@@ -36,6 +36,11 @@ export function connectSocket(options: SocketTransportOptions): Promise<Transpor
     const onConnectError = (error: NodeJS.ErrnoException): void => {
       clearTimeout(timer);
       const code = error.code ?? '';
+      if (code === 'EACCES') {
+        // Someone else's socket, or a folder we may not enter: say whose, not "no daemon".
+        void import('./access-denied.js').then(({ accessDeniedError }) => accessDeniedError(options.path, error)).then(reject, reject);
+        return;
+      }
       reject(
         new PortsError(
           UNREACHABLE.has(code) ? 'E_DAEMON_UNREACHABLE' : 'E_INTERNAL',
@@ -101,12 +106,17 @@ function wrapSocket(socket: Socket, options: SocketTransportOptions): Transport 
     },
   });
   socket.on('data', (chunk: Buffer) => splitter.push(chunk));
-  socket.on('error', (error: NodeJS.ErrnoException) => {
-    failAll(new PortsError('E_DAEMON_UNREACHABLE', `Lost the connection to the daemon: ${error.code ?? error.message}`, { socket: options.path }, { cause: error }));
-  });
+  // An error (EPIPE on our write, ECONNRESET) is reported at close: a line the daemon sent
+  // before closing (a connection limit, say) is read first and explains it better.
+  let lost: NodeJS.ErrnoException | null = null;
+  socket.on('error', (error: NodeJS.ErrnoException) => (lost ??= error));
   socket.on('close', () => {
     markClosed();
-    failAll(new PortsError('E_DAEMON_UNREACHABLE', 'The daemon closed the connection', { socket: options.path }));
+    failAll(
+      lost === null
+        ? new PortsError('E_DAEMON_UNREACHABLE', 'The daemon closed the connection', { socket: options.path })
+        : new PortsError('E_DAEMON_UNREACHABLE', `Lost the connection to the daemon: ${lost.code ?? lost.message}`, { socket: options.path }, { cause: lost }),
+    );
   });
 
   return {
