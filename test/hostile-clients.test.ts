@@ -4,8 +4,11 @@ import { connect, createServer, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { PortsClient } from '../src/client/client.js';
+import { connectSocket } from '../src/client/socket-transport.js';
 import { MAX_IN_FLIGHT_PER_CONNECTION, MAX_UNREAD_REPLY_BYTES } from '../src/daemon/connection.js';
+import { EVICTION_MIN_IDLE_MS } from '../src/daemon/eviction.js';
 import { BIN, cliEnv, clientFor, pathsIn, ROOT, spawnDaemonProcess, startTestDaemon, testConfig, waitFor, waitForDaemon } from './helpers/daemon.js';
+import { spawnTracked, waitForOutput } from './helpers/processes.js';
 import { rssMiB } from './helpers/proc-memory.js';
 import { runCli, type CliResult } from './helpers/run-cli.js';
 import { useTempDir } from './helpers/temp-dir.js';
@@ -148,7 +151,12 @@ describe('a full connection table', () => {
         }),
       ),
     );
-    expect(crowd.filter((outcome) => outcome.status === 'fulfilled').length).toBeGreaterThan(connections / 2);
+    // Some connects may fail outright (EAGAIN: the listen backlog was full); enough get through to fill the table.
+    const failures = crowd.flatMap((outcome) => (outcome.status === 'rejected' ? [(outcome.reason as NodeJS.ErrnoException).code] : []));
+    expect(connections - failures.length, `connects that failed: ${[...new Set(failures)].join(', ')}`).toBeGreaterThanOrEqual(100);
+    // The crowd has stopped coming; a connection that arrives within 250 ms of a burst that
+    // filled the table may find every slot too fresh to take (docs/protocol.md, "Limits").
+    await new Promise((resolve) => setTimeout(resolve, EVICTION_MIN_IDLE_MS));
 
     const started = Date.now();
     const status = await runCli(['status'], env);
@@ -195,6 +203,30 @@ describe('a full connection table', () => {
     expect(daemonStatus.code).toBe(3);
     expect(daemonStatus.stderr).toContain('is full');
   }, 40_000);
+});
+
+describe('a daemon that cannot accept connections as fast as they come', () => {
+  it('is tried again while its accept queue is full (EAGAIN), then reported as busy rather than as a bug', async () => {
+    const path = join(useTempDir(), 'busy.sock');
+    // A listener with a one-connection queue that stops accepting, as a daemon swamped by a burst would.
+    const listener = spawnTracked(process.execPath, ['-e', `require('node:net').createServer().listen({ path: ${JSON.stringify(path)}, backlog: 1 }, () => console.log('listening'))`]);
+    await waitForOutput(listener, 'listening');
+    listener.kill('SIGSTOP');
+    onTestFinished(() => void listener.kill('SIGCONT'));
+    for (let queued = 0; queued < 10; queued++) {
+      const outcome = await open(path).catch((error: NodeJS.ErrnoException) => error.code);
+      if (outcome === 'EAGAIN') break;
+    }
+    await expect(connectSocket({ path, connectTimeoutMs: 300 })).rejects.toMatchObject({
+      code: 'E_DAEMON_UNREACHABLE',
+      message: expect.stringContaining('its queue of new connections stayed full (EAGAIN)'),
+      details: { reason: 'busy' },
+    });
+    // A client still trying when the daemon catches up gets in.
+    const waiting = connectSocket({ path, connectTimeoutMs: 5000 });
+    setTimeout(() => listener.kill('SIGCONT'), 100);
+    (await waiting).destroy();
+  });
 });
 
 describe('the request-line deadline', () => {

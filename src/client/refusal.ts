@@ -1,17 +1,19 @@
 import { isPortsError, PortsError } from '../errors.js';
 
 /**
- * A daemon that answered but would not serve this connection. Starting another daemon cannot
- * help with either kind, so autostart leaves both alone:
+ * A daemon that is there but would not serve this connection. Starting another daemon cannot
+ * help with any of these, so autostart leaves them alone:
  * - `full`: it refused the connection because its table is full of busy connections
  *   (`limits.max_connections`); it sends that as an `E_LIMIT` line, turned here into an
  *   `E_DAEMON_UNREACHABLE` (exit 3) that says so.
+ * - `busy`: EAGAIN until the connect timeout: its queue of connections not yet accepted stayed
+ *   full (`E_DAEMON_UNREACHABLE`, exit 3).
  * - `permission`: EACCES on the socket (another user's, or one we may not reach): `E_PATH`.
  */
 export function isRefusal(error: unknown): boolean {
   if (!isPortsError(error)) return false;
   const reason = error.details?.['reason'];
-  return reason === 'full' || reason === 'permission';
+  return reason === 'full' || reason === 'busy' || reason === 'permission';
 }
 
 /** The daemon's "full" refusal line (`E_LIMIT`, `details.reason: 'full'`) as the client reports it; anything else as it is. */

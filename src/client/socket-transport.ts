@@ -22,26 +22,50 @@ export function connectSocket(options: SocketTransportOptions): Promise<Transpor
   // Node silently truncates a longer path and would connect somewhere else.
   const tooLong = socketPathProblem(options.path);
   if (tooLong) return Promise.reject(new PortsError('E_PATH', tooLong, { socket: options.path }));
+  const timeoutMs = options.connectTimeoutMs ?? 5000;
   return new Promise((resolve, reject) => {
-    const socket: Socket = connect(options.path);
+    let socket: Socket;
+    let done = false;
+    /** EAGAIN seen: the daemon's queue of connections not yet accepted is full (a burst of connections). */
+    let busy = false;
+    let retry: NodeJS.Timeout | undefined;
+    let backoffMs = 5;
+    const fail = (error: PortsError): void => {
+      done = true;
+      clearTimeout(timer);
+      clearTimeout(retry);
+      reject(error);
+    };
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new PortsError('E_DAEMON_UNREACHABLE', `No daemon answered on ${options.path} within ${options.connectTimeoutMs ?? 5000} ms`, { socket: options.path }));
-    }, options.connectTimeoutMs ?? 5000);
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      socket.off('error', onConnectError);
-      resolve(wrapSocket(socket, options));
-    });
+      fail(
+        busy
+          ? new PortsError(
+              'E_DAEMON_UNREACHABLE',
+              `The daemon on ${options.path} did not take the connection within ${timeoutMs} ms: its queue of new connections stayed full (EAGAIN); try again`,
+              { socket: options.path, errno: 'EAGAIN', reason: 'busy' },
+            )
+          : new PortsError('E_DAEMON_UNREACHABLE', `No daemon answered on ${options.path} within ${timeoutMs} ms`, { socket: options.path }),
+      );
+    }, timeoutMs);
     const onConnectError = (error: NodeJS.ErrnoException): void => {
-      clearTimeout(timer);
+      if (done) return;
       const code = error.code ?? '';
+      if (code === 'EAGAIN') {
+        // Not refused: the kernel's accept queue is full for now. Try again shortly, until the timeout.
+        busy = true;
+        retry = setTimeout(attempt, backoffMs);
+        backoffMs = Math.min(backoffMs * 2, 100);
+        return;
+      }
       if (code === 'EACCES') {
         // Someone else's socket, or a folder we may not enter: say whose, not "no daemon".
+        done = true;
+        clearTimeout(timer);
         void import('./access-denied.js').then(({ accessDeniedError }) => accessDeniedError(options.path, error)).then(reject, reject);
         return;
       }
-      reject(
+      fail(
         new PortsError(
           UNREACHABLE.has(code) ? 'E_DAEMON_UNREACHABLE' : 'E_INTERNAL',
           `No daemon is running on ${options.path} (${code || error.message})`,
@@ -50,7 +74,17 @@ export function connectSocket(options: SocketTransportOptions): Promise<Transpor
         ),
       );
     };
-    socket.once('error', onConnectError);
+    const attempt = (): void => {
+      socket = connect(options.path);
+      socket.once('connect', () => {
+        done = true;
+        clearTimeout(timer);
+        socket.off('error', onConnectError);
+        resolve(wrapSocket(socket, options));
+      });
+      socket.once('error', onConnectError);
+    };
+    attempt();
   });
 }
 
