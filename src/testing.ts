@@ -67,7 +67,7 @@ const DEFAULT_TEST_CONFIG: Pick<Config, 'health_monitoring' | 'limits'> = {
     history_max_entries: 1000,
     history_max_age_ms: 86_400_000,
   },
-  limits: { max_line_bytes: 1 << 20, max_connections: 1024, idle_timeout_ms: 300_000, max_allocations_per_owner: 100_000, shutdown_timeout_ms: 10_000 },
+  limits: { max_line_bytes: 1 << 20, max_connections: 1024, idle_timeout_ms: 300_000, request_line_timeout_ms: 10_000, max_allocations_per_owner: 100_000, shutdown_timeout_ms: 10_000 },
 };
 
 export async function createTestDaemon(options: TestDaemonOptions = {}): Promise<TestDaemon> {

@@ -78,15 +78,28 @@ describe('hostile input on the socket', () => {
     for (const socket of idle) socket.destroy();
   });
 
-  it('refuses connections beyond limits.max_connections with E_LIMIT', async () => {
-    const { socketPath } = await daemonProcess({ limits: { max_connections: 20 } });
-    // The helper's own client holds one connection.
-    const held = await Promise.all(Array.from({ length: 19 }, () => open(socketPath)));
+  it('refuses connections beyond limits.max_connections with E_LIMIT when every connection is busy', async () => {
+    const { socketPath, client } = await daemonProcess({ limits: { max_connections: 20 } });
+    client.destroy();
+    // Followers of events are never closed to make room (test/hostile-clients.test.ts has the idle ones).
+    const held: Socket[] = [];
+    for (let i = 0; i < 20; i++) {
+      const follower = await open(socketPath);
+      let seen = '';
+      follower.on('data', (chunk) => (seen += chunk.toString()));
+      follower.write(`${HELLO}{"id":1,"op":"events","params":{"follow":true,"limit":0}}\n`);
+      await waitFor(() => seen.includes('"following":true'), `follower ${i} following`);
+      held.push(follower);
+    }
     const extra = await open(socketPath);
     let reply = '';
     extra.on('data', (chunk) => (reply += chunk.toString()));
     expect(await closedWithin(extra, 5000)).toBe(true);
-    expect(JSON.parse(reply)).toMatchObject({ id: null, ok: false, error: { code: 'E_LIMIT', message: 'Too many connections (limits.max_connections is 20)' } });
+    expect(JSON.parse(reply)).toMatchObject({
+      id: null,
+      ok: false,
+      error: { code: 'E_LIMIT', message: expect.stringContaining('Too many connections (limits.max_connections is 20)'), details: { reason: 'full', connections: 20 } },
+    });
     held[0]?.destroy();
   });
 

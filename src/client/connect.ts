@@ -1,6 +1,7 @@
 import { isPortsError, PortsError } from '../errors.js';
 import { PortsClient } from './client.js';
 import { locateSocket } from './locate.js';
+import { describeRefusal, isRefusal } from './refusal.js';
 import { connectSocket } from './socket-transport.js';
 
 export interface ConnectOptions {
@@ -21,7 +22,7 @@ async function tryConnect(socketPath: string, clientName: string | undefined): P
     await client.hello(clientName);
   } catch (error) {
     client.destroy();
-    throw error;
+    throw describeRefusal(error, socketPath);
   }
   return client;
 }
@@ -36,7 +37,8 @@ export async function connectClient(options: ConnectOptions = {}): Promise<Ports
   try {
     return await tryConnect(socketPath, options.clientName);
   } catch (error) {
-    if (!autostart || !isPortsError(error) || error.code !== 'E_DAEMON_UNREACHABLE') throw error;
+    // A daemon that is full, or a socket that is not ours: another daemon would not help.
+    if (!autostart || !isPortsError(error) || error.code !== 'E_DAEMON_UNREACHABLE' || isRefusal(error)) throw error;
   }
   // Loaded only when no daemon answered: child_process and friends stay off the common path.
   const { spawnDaemonOnce } = await import('./autostart.js');
@@ -50,7 +52,7 @@ export async function connectClient(options: ConnectOptions = {}): Promise<Ports
         return await tryConnect(socketPath, options.clientName);
       } catch (error) {
         last = error;
-        if (!isPortsError(error) || error.code !== 'E_DAEMON_UNREACHABLE') throw error;
+        if (!isPortsError(error) || error.code !== 'E_DAEMON_UNREACHABLE' || isRefusal(error)) throw error;
       }
       // A daemon that exited may have lost a start race to another one: give that a moment.
       if (start.exitCode() !== null) deadline = Math.min(deadline, Date.now() + 1000);

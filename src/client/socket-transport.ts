@@ -16,27 +16,56 @@ export interface SocketTransportOptions {
   maxLineBytes?: number;
 }
 
-const UNREACHABLE = new Set(['ENOENT', 'ECONNREFUSED', 'ENOTSOCK', 'EACCES', 'ECONNRESET', 'EPIPE']);
+const UNREACHABLE = new Set(['ENOENT', 'ECONNREFUSED', 'ENOTSOCK', 'ECONNRESET', 'EPIPE']);
 
 export function connectSocket(options: SocketTransportOptions): Promise<Transport> {
   // Node silently truncates a longer path and would connect somewhere else.
   const tooLong = socketPathProblem(options.path);
   if (tooLong) return Promise.reject(new PortsError('E_PATH', tooLong, { socket: options.path }));
+  const timeoutMs = options.connectTimeoutMs ?? 5000;
   return new Promise((resolve, reject) => {
-    const socket: Socket = connect(options.path);
+    let socket: Socket;
+    let done = false;
+    /** EAGAIN seen: the daemon's queue of connections not yet accepted is full (a burst of connections). */
+    let busy = false;
+    let retry: NodeJS.Timeout | undefined;
+    let backoffMs = 5;
+    const fail = (error: PortsError): void => {
+      done = true;
+      clearTimeout(timer);
+      clearTimeout(retry);
+      reject(error);
+    };
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new PortsError('E_DAEMON_UNREACHABLE', `No daemon answered on ${options.path} within ${options.connectTimeoutMs ?? 5000} ms`, { socket: options.path }));
-    }, options.connectTimeoutMs ?? 5000);
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      socket.off('error', onConnectError);
-      resolve(wrapSocket(socket, options));
-    });
+      fail(
+        busy
+          ? new PortsError(
+              'E_DAEMON_UNREACHABLE',
+              `The daemon on ${options.path} did not take the connection within ${timeoutMs} ms: its queue of new connections stayed full (EAGAIN); try again`,
+              { socket: options.path, errno: 'EAGAIN', reason: 'busy' },
+            )
+          : new PortsError('E_DAEMON_UNREACHABLE', `No daemon answered on ${options.path} within ${timeoutMs} ms`, { socket: options.path }),
+      );
+    }, timeoutMs);
     const onConnectError = (error: NodeJS.ErrnoException): void => {
-      clearTimeout(timer);
+      if (done) return;
       const code = error.code ?? '';
-      reject(
+      if (code === 'EAGAIN') {
+        // Not refused: the kernel's accept queue is full for now. Try again shortly, until the timeout.
+        busy = true;
+        retry = setTimeout(attempt, backoffMs);
+        backoffMs = Math.min(backoffMs * 2, 100);
+        return;
+      }
+      if (code === 'EACCES') {
+        // Someone else's socket, or a folder we may not enter: say whose, not "no daemon".
+        done = true;
+        clearTimeout(timer);
+        void import('./access-denied.js').then(({ accessDeniedError }) => accessDeniedError(options.path, error)).then(reject, reject);
+        return;
+      }
+      fail(
         new PortsError(
           UNREACHABLE.has(code) ? 'E_DAEMON_UNREACHABLE' : 'E_INTERNAL',
           `No daemon is running on ${options.path} (${code || error.message})`,
@@ -45,7 +74,17 @@ export function connectSocket(options: SocketTransportOptions): Promise<Transpor
         ),
       );
     };
-    socket.once('error', onConnectError);
+    const attempt = (): void => {
+      socket = connect(options.path);
+      socket.once('connect', () => {
+        done = true;
+        clearTimeout(timer);
+        socket.off('error', onConnectError);
+        resolve(wrapSocket(socket, options));
+      });
+      socket.once('error', onConnectError);
+    };
+    attempt();
   });
 }
 
@@ -101,12 +140,17 @@ function wrapSocket(socket: Socket, options: SocketTransportOptions): Transport 
     },
   });
   socket.on('data', (chunk: Buffer) => splitter.push(chunk));
-  socket.on('error', (error: NodeJS.ErrnoException) => {
-    failAll(new PortsError('E_DAEMON_UNREACHABLE', `Lost the connection to the daemon: ${error.code ?? error.message}`, { socket: options.path }, { cause: error }));
-  });
+  // An error (EPIPE on our write, ECONNRESET) is reported at close: a line the daemon sent
+  // before closing (a connection limit, say) is read first and explains it better.
+  let lost: NodeJS.ErrnoException | null = null;
+  socket.on('error', (error: NodeJS.ErrnoException) => (lost ??= error));
   socket.on('close', () => {
     markClosed();
-    failAll(new PortsError('E_DAEMON_UNREACHABLE', 'The daemon closed the connection', { socket: options.path }));
+    failAll(
+      lost === null
+        ? new PortsError('E_DAEMON_UNREACHABLE', 'The daemon closed the connection', { socket: options.path })
+        : new PortsError('E_DAEMON_UNREACHABLE', `Lost the connection to the daemon: ${lost.code ?? lost.message}`, { socket: options.path }, { cause: lost }),
+    );
   });
 
   return {

@@ -78,6 +78,8 @@ export const configSchema = z
       max_line_bytes: z.number().int().min(1024).max(64 * 1024 * 1024),
       max_connections: z.number().int().min(1).max(100_000),
       idle_timeout_ms: z.number().int().min(1000).max(24 * 3600 * 1000),
+      /** From a request line's first byte to its newline; more bytes do not extend it. */
+      request_line_timeout_ms: z.number().int().min(100).max(3_600_000),
       max_allocations_per_owner: z.number().int().min(1).max(1_000_000),
       shutdown_timeout_ms: z.number().int().min(100).max(600_000),
     }),

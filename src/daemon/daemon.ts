@@ -185,6 +185,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     maxLineBytes: config.limits.max_line_bytes,
     maxConnections: budget.main,
     idleTimeoutMs: config.limits.idle_timeout_ms,
+    requestLineTimeoutMs: config.limits.request_line_timeout_ms,
   };
   const server = createSocketServer(handler, serverLimits, log);
   try {
@@ -316,6 +317,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         maxLineBytes: next.limits.max_line_bytes,
         maxConnections: budget.main,
         idleTimeoutMs: next.limits.idle_timeout_ms,
+        requestLineTimeoutMs: next.limits.request_line_timeout_ms,
       });
       core.reconfigure(next);
       log.level = next.log_level;

@@ -57,6 +57,11 @@ export interface HandlerDeps {
 export interface Handler {
   handleLine(session: Session, line: string): Promise<Reply>;
   handle(session: Session, message: unknown): Promise<Reply>;
+  /**
+   * A line that is not valid UTF-8 (given decoded with U+FFFD for the bad bytes): `E_PROTOCOL`,
+   * carrying the request's id when the line still reads as a JSON object with a valid id.
+   */
+  rejectInvalidUtf8(line: string): Reply;
 }
 
 const MUTATING_OPS: ReadonlySet<Op> = new Set(['allocate', 'release', 'transfer', 'renew', 'cleanup']);
@@ -200,6 +205,17 @@ export function createHandler(deps: HandlerDeps): Handler {
 
   return {
     handle,
+    rejectInvalidUtf8(line) {
+      deps.onRequest?.('invalid', false, 0);
+      let id: RequestId | null = null;
+      try {
+        const message: unknown = JSON.parse(line);
+        if (message !== null && typeof message === 'object' && !Array.isArray(message)) id = readId(message as Record<string, unknown>);
+      } catch {
+        // No id to give back.
+      }
+      return fail(id, new PortsError('E_PROTOCOL', 'The line is not valid UTF-8; send requests as UTF-8 JSON'));
+    },
     async handleLine(session, line) {
       let message: unknown;
       try {

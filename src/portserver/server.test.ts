@@ -125,6 +125,18 @@ describe('portserver socket server', () => {
     expect(requests).toEqual([]);
   });
 
+  it('closes a trickler at the same deadline: bytes that never finish a request do not extend it', async () => {
+    const { path, results, requests } = await serve({ timeoutMs: 300 });
+    const started = Date.now();
+    const drip: Step[] = Array.from({ length: 40 }, () => ['4', { pause: 25 }] as Step[]).flat();
+    expect((await converse(path, drip)).reply).toBe('');
+    const elapsed = Date.now() - started;
+    expect(elapsed).toBeGreaterThanOrEqual(250);
+    expect(elapsed).toBeLessThan(900);
+    expect(results).toEqual(['timeout']);
+    expect(requests).toEqual([]);
+  });
+
   it('gives the port back when the deadline passes before the reply is ready', async () => {
     let released = 0;
     const { path, results } = await serve({ timeoutMs: 100, delayMs: 300, answer: () => allocated(40001, () => released++) });

@@ -4,6 +4,7 @@ import { BIN_PATH } from '../../client/autostart.js';
 import { isPortsError, PortsError } from '../../errors.js';
 import { PortsClient as Client } from '../../client/client.js';
 import { locateSocket } from '../../client/locate.js';
+import { isRefusal } from '../../client/refusal.js';
 import { connectSocket } from '../../client/socket-transport.js';
 import { procInspector } from '../../system/process-info.js';
 import { formatAge } from '../duration.js';
@@ -29,7 +30,8 @@ async function connectIfRunning(ctx: CliContext, socketPath?: string): Promise<C
   try {
     return await ctx.connect(socketPath !== undefined ? { autostart: false, socketPath } : { autostart: false });
   } catch (error) {
-    if (isPortsError(error) && error.code === 'E_DAEMON_UNREACHABLE') return null;
+    // A full daemon is running all the same: say so rather than "not running".
+    if (isPortsError(error) && error.code === 'E_DAEMON_UNREACHABLE' && !isRefusal(error)) return null;
     throw error;
   }
 }
