@@ -128,7 +128,7 @@ describe.skipIf(!HAS_PRLIMIT)('out of file descriptors', () => {
     }
 
     // Never more descriptors than the limit allows, and a fresh CLI call still gets through.
-    expect(peakFds).toBeLessThan(256);
+    expect(peakFds, `peak descriptors of the daemon: ${peakFds}`).toBeLessThan(256);
     const status = await runCli(['status', '--json'], env);
     expect(status.code, status.stderr).toBe(0);
     const parsed = JSON.parse(status.stdout) as { allocations: Array<{ port: number; health: { failures: number } }>; health: { reclaimed_total: number; cycles: number }; daemon: { limits: { maxConnections: number; fdLimit: number } } };

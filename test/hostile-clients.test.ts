@@ -180,7 +180,7 @@ describe('a full connection table', () => {
       await follower.events({ follow: true, limit: 0, onEvent: () => undefined });
       followers.push(follower);
     }
-    const fullMessage = `ports: The daemon on ${daemon.socketPath} is full (4 connections, limits.max_connections is 4): it refused this connection.`;
+    const fullMessage = `ports: The daemon on ${daemon.socketPath} is full (4 connections; it admits 4: limits.max_connections, lowered to fit its descriptor limit): it refused this connection.`;
     const expectFull = (result: CliResult): void => {
       expect(result.code, result.stderr).toBe(3);
       expect(result.stderr).toContain(fullMessage);
@@ -202,6 +202,9 @@ describe('a full connection table', () => {
     const daemonStatus = await runCli(['daemon', 'status'], cliEnv(dir, { PORTS_NO_AUTOSTART: '1' }));
     expect(daemonStatus.code).toBe(3);
     expect(daemonStatus.stderr).toContain('is full');
+    // And so does doctor, as a warning.
+    const doctor = await runCli(['doctor'], cliEnv(dir, { PORTS_NO_AUTOSTART: '1' }));
+    expect(doctor.stdout).toMatch(/^warn {2}daemon: The daemon on .* is full/m);
   }, 40_000);
 });
 

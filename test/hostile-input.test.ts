@@ -98,7 +98,7 @@ describe('hostile input on the socket', () => {
     expect(JSON.parse(reply)).toMatchObject({
       id: null,
       ok: false,
-      error: { code: 'E_LIMIT', message: expect.stringContaining('Too many connections (limits.max_connections is 20)'), details: { reason: 'full', connections: 20 } },
+      error: { code: 'E_LIMIT', message: expect.stringContaining('Too many connections (the daemon admits 20: limits.max_connections, lowered to fit its descriptor limit)'), details: { reason: 'full', connections: 20 } },
     });
     held[0]?.destroy();
   });

@@ -23,8 +23,8 @@ export function describeRefusal(error: unknown, socketPath: string): unknown {
   const held = error.details['connections'] ?? max;
   return new PortsError(
     'E_DAEMON_UNREACHABLE',
-    `The daemon on ${socketPath} is full (${String(held)} connections, limits.max_connections is ${String(max)}): it refused this connection. ` +
-      `Try again, or find who holds connections: ss -xp | grep '${socketPath}'`,
+    `The daemon on ${socketPath} is full (${String(held)} connections; it admits ${String(max)}: limits.max_connections, lowered to fit its descriptor limit): it refused this connection. ` +
+      `Try again, or find who holds connections: ss -xp | grep '${socketPath}'; \`ports doctor\` shows the limits`,
     { socket: socketPath, reason: 'full', maxConnections: max, connections: held },
     { cause: error },
   );

@@ -31,6 +31,17 @@ export const MAX_FOLLOWER_BACKLOG_BYTES = 4 * 1024 * 1024;
 /** After a refusal or eviction line: how long the client gets to read it and close, and how much it may still send meanwhile. */
 const LINGER_MS = 1000;
 const LINGER_MAX_BYTES = 64 * 1024;
+/**
+ * Sockets that may linger like that at once. Each holds a descriptor outside the connection
+ * table: past this many (a storm of newcomers evicting one another) the line is written and the
+ * socket closed at once, so lingering never eats the descriptors the daemon keeps for itself.
+ */
+export const MAX_LINGERING = 32;
+
+/** Counts lingering sockets against MAX_LINGERING (one per server). */
+export interface LingerBudget {
+  lingering: number;
+}
 
 export interface ConnectionHooks {
   handler: Handler;
@@ -47,7 +58,7 @@ export interface ConnectionHooks {
 export interface Connection extends EvictionCandidate {
   readonly socket: Socket;
   /** Close it to make room for a new connection: a final `E_LIMIT` line, then close. */
-  evict(now: number, maxConnections: number): void;
+  evict(now: number, maxConnections: number, linger: LingerBudget): void;
   /** Graceful: no more requests are read; replies already written are flushed. */
   end(): void;
   destroy(): void;
@@ -58,12 +69,21 @@ export interface Connection extends EvictionCandidate {
  * are read and dropped for a moment, so a client that writes `hello` right after connecting
  * reads our line instead of getting EPIPE.
  */
-export function closeWithLine(socket: Socket, line: string): void {
+export function closeWithLine(socket: Socket, line: string, budget: LingerBudget): void {
+  socket.on('error', () => undefined);
+  if (budget.lingering >= MAX_LINGERING) {
+    socket.end(line);
+    socket.destroySoon();
+    return;
+  }
+  budget.lingering++;
   let discarded = 0;
   const timer = setTimeout(() => socket.destroy(), LINGER_MS);
   timer.unref();
-  socket.on('close', () => clearTimeout(timer));
-  socket.on('error', () => undefined);
+  socket.on('close', () => {
+    clearTimeout(timer);
+    budget.lingering--;
+  });
   socket.on('data', (chunk: Buffer) => {
     discarded += chunk.length;
     if (discarded > LINGER_MAX_BYTES) socket.destroy();
@@ -209,7 +229,7 @@ export function openConnection(socket: Socket, hooks: ConnectionHooks): Connecti
     get busy() {
       return pending > 0 || session.following === true;
     },
-    evict(now, maxConnections) {
+    evict(now, maxConnections, linger) {
       if (evicted) return;
       evicted = true;
       clearTimeout(lineTimer);
@@ -217,10 +237,10 @@ export function openConnection(socket: Socket, hooks: ConnectionHooks): Connecti
       const idleMs = Math.round(now - idleSince);
       const error = new PortsError(
         'E_LIMIT',
-        `Closed to make room for a new connection: idle for ${(idleMs / 1000).toFixed(1)} s while the daemon was full (limits.max_connections is ${maxConnections})`,
+        `Closed to make room for a new connection: idle for ${(idleMs / 1000).toFixed(1)} s while the daemon was full (it admits ${maxConnections} connections)`,
         { limit: 'max_connections', reason: 'evicted', idleMs, maxConnections },
       );
-      closeWithLine(socket, encodeLine({ id: null, ok: false, error: error.toWire() } satisfies Reply));
+      closeWithLine(socket, encodeLine({ id: null, ok: false, error: error.toWire() } satisfies Reply), linger);
     },
     end: () => socket.end(),
     destroy: () => socket.destroy(),

@@ -172,7 +172,7 @@ describe('a full connection table', () => {
     expect(JSON.parse(await oldestText)).toMatchObject({
       id: null,
       ok: false,
-      error: { code: 'E_LIMIT', message: 'Closed to make room for a new connection: idle for 6.0 s while the daemon was full (limits.max_connections is 2)', details: { reason: 'evicted' } },
+      error: { code: 'E_LIMIT', message: 'Closed to make room for a new connection: idle for 6.0 s while the daemon was full (it admits 2 connections)', details: { reason: 'evicted' } },
     });
     expect(younger.destroyed).toBe(false);
     newcomer.write(request(7));

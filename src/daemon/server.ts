@@ -2,7 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { PortsError } from '../errors.js';
 import { encodeLine } from '../protocol/framing.js';
 import type { Reply } from '../protocol/results.js';
-import { closeWithLine, openConnection, type Connection, type ConnectionHooks, type ConnectionLimits } from './connection.js';
+import { closeWithLine, openConnection, type Connection, type ConnectionHooks, type ConnectionLimits, type LingerBudget } from './connection.js';
 import { chooseEviction, EVICTION_MIN_IDLE_MS } from './eviction.js';
 import type { Handler } from './handler.js';
 import { systemClock, type Clock } from '../shared/clock.js';
@@ -39,6 +39,7 @@ export function createSocketServer(handler: Handler, limits: ServerLimits, log: 
   let listening: ListeningSocket | null = null;
   let closing: Promise<void> | null = null;
   const now = (): number => clock.monotonic();
+  const linger: LingerBudget = { lingering: 0 };
 
   const hooks: ConnectionHooks = {
     handler,
@@ -62,16 +63,16 @@ export function createSocketServer(handler: Handler, limits: ServerLimits, log: 
     if (idle !== null) {
       connections.delete(idle);
       log.debug({ idleMs: Math.round(at - idle.idleSince), connections: connections.size }, 'closed the longest-idle connection to make room');
-      idle.evict(at, limits.maxConnections);
+      idle.evict(at, limits.maxConnections, linger);
       return true;
     }
     const error = new PortsError(
       'E_LIMIT',
-      `Too many connections (limits.max_connections is ${limits.maxConnections}), each busy or active in the last ${EVICTION_MIN_IDLE_MS} ms, so none could be closed to make room`,
+      `Too many connections (the daemon admits ${limits.maxConnections}: limits.max_connections, lowered to fit its descriptor limit), each busy or active in the last ${EVICTION_MIN_IDLE_MS} ms, so none could be closed to make room`,
       { limit: 'max_connections', reason: 'full', maxConnections: limits.maxConnections, connections: connections.size },
     );
     log.debug({ connections: connections.size }, 'refused a connection: the table is full and every connection is busy');
-    closeWithLine(socket, encodeLine({ id: null, ok: false, error: error.toWire() } satisfies Reply));
+    closeWithLine(socket, encodeLine({ id: null, ok: false, error: error.toWire() } satisfies Reply), linger);
     return false;
   };
 

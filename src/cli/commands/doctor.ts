@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { isPortsError, type PortsError } from '../../errors.js';
 import { statePaths, socketPathProblem } from '../../shared/paths.js';
 import { formatPortRange, type PortRange } from '../../shared/port-range.js';
+import { isRefusal } from '../../client/refusal.js';
 import { connectionBudget } from '../../daemon/connection-budget.js';
 import type { DaemonLimits } from '../../protocol/results.js';
 import { readEphemeralRange } from '../../system/ephemeral-range.js';
@@ -172,7 +173,10 @@ export async function runDoctor(flags: CommonFlags, ctx: CliContext): Promise<nu
     }
   } catch (error) {
     const wrapped = error as PortsError;
-    if (isPortsError(error) && wrapped.code === 'E_DAEMON_UNREACHABLE') {
+    if (isRefusal(error)) {
+      // Running, but it would not serve this connection (full, or its accept queue stayed full).
+      checks.push({ name: 'daemon', status: wrapped.code === 'E_PATH' ? 'fail' : 'warn', message: wrapped.message });
+    } else if (isPortsError(error) && wrapped.code === 'E_DAEMON_UNREACHABLE') {
       checks.push({ name: 'daemon', status: 'ok', message: 'not running (starts on first use)' });
       // What a daemon started from this shell would get (it inherits this limit).
       if (setup) {
