@@ -79,7 +79,8 @@ describe.skipIf(!HAS_PRLIMIT)('out of file descriptors', () => {
       join(dir, 'config', 'portkeeper', 'config.json'),
       JSON.stringify({ health_monitoring: { check_interval_ms: 150, max_failures: 2, startup_grace_ms: 2500 } }),
     );
-    const env = cliEnv(dir);
+    // No autostart: a CLI call that failed must never leave a second daemon behind.
+    const env = cliEnv(dir, { PORTS_NO_AUTOSTART: '1' });
     const daemon = spawn('prlimit', ['--nofile=256:256', process.execPath, BIN, 'daemon', '--foreground', '--detached'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
     onTestFinished(() => {
       if (daemon.exitCode === null && daemon.signalCode === null) daemon.kill('SIGKILL');
