@@ -1,13 +1,15 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
-import { connect, createServer, type Socket } from 'node:net';
+import { chmodSync, existsSync, mkdirSync, realpathSync, statSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { openSocket } from './helpers/sockets.js';
 import type { PortsClient } from '../src/client/client.js';
 import { connectSocket } from '../src/client/socket-transport.js';
 import { MAX_IN_FLIGHT_PER_CONNECTION, MAX_UNREAD_REPLY_BYTES } from '../src/daemon/connection.js';
 import { EVICTION_MIN_IDLE_MS } from '../src/daemon/eviction.js';
-import { BIN, cliEnv, clientFor, pathsIn, ROOT, spawnDaemonProcess, startTestDaemon, testConfig, waitFor, waitForDaemon } from './helpers/daemon.js';
+import { readFdLimit } from '../src/system/fd-limit.js';
+import { BIN, cliEnv, clientFor, daemonProcess, pathsIn, ROOT, startTestDaemon, testConfig, waitFor } from './helpers/daemon.js';
 import { spawnTracked, waitForOutput } from './helpers/processes.js';
 import { rssMiB } from './helpers/proc-memory.js';
 import { runCli, type CliResult } from './helpers/run-cli.js';
@@ -20,15 +22,6 @@ import { useTempDir } from './helpers/temp-dir.js';
 const HELLO = '{"id":0,"op":"hello","params":{"protocol":1}}\n';
 const MiB = 1024 * 1024;
 
-function open(path: string): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(path);
-    socket.once('connect', () => resolve(socket));
-    socket.once('error', reject);
-    onTestFinished(() => void socket.destroy());
-  });
-}
-
 /** Lines the daemon sends on `socket`, as they come. */
 function linesOf(socket: Socket): { lines: string[]; closed: Promise<void> } {
   const lines: string[] = [];
@@ -40,22 +33,6 @@ function linesOf(socket: Socket): { lines: string[]; closed: Promise<void> } {
   });
   socket.on('error', () => undefined);
   return { lines, closed: new Promise((resolve) => socket.once('close', () => resolve())) };
-}
-
-/** A daemon in its own process (its memory can be read), with a config file. */
-async function daemonProcess(config: Record<string, unknown>) {
-  const dir = useTempDir();
-  const file = join(dir, 'config.json');
-  writeFileSync(file, JSON.stringify(config));
-  const child = spawnDaemonProcess(dir, ['--config', file]);
-  const client = await waitForDaemon(pathsIn(dir).socketPath);
-  return { dir, pid: child.pid ?? 0, socketPath: pathsIn(dir).socketPath, client };
-}
-
-/** The soft limit on open files of this process, from /proc/self/limits. */
-function openFileLimit(): number {
-  const match = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
-  return match?.[1] === 'unlimited' || match === null ? Number.POSITIVE_INFINITY : Number(match[1]);
 }
 
 describe('a client that writes requests and never reads the replies', () => {
@@ -73,7 +50,7 @@ describe('a client that writes requests and never reads the replies', () => {
     const gcSlackMiB = 20;
     const before = rssMiB(pid);
 
-    const flooder = await open(socketPath);
+    const flooder = await openSocket(socketPath);
     flooder.pause(); // reads nothing
     const requests = 20_000;
     const lines = [HELLO];
@@ -120,7 +97,7 @@ describe('a client that writes requests and never reads the replies', () => {
 
 describe('a full connection table', () => {
   it('admits a fresh `ports status` among thousands of connections and byte-a-second tricklers', async (ctx) => {
-    const limit = openFileLimit();
+    const limit = readFdLimit()?.soft ?? Number.POSITIVE_INFINITY;
     const connections = Math.min(2000, Math.floor((limit - 300) / 2));
     if (connections < 300) {
       console.warn(`skipping: this process may open only ${limit} files; the test needs about 1,000`);
@@ -135,7 +112,7 @@ describe('a full connection table', () => {
     const baselineMs = Date.now() - quiet;
 
     // Tricklers: a request line, one byte every 100 ms, never finished.
-    const tricklers = await Promise.all(Array.from({ length: 20 }, () => open(socketPath)));
+    const tricklers = await Promise.all(Array.from({ length: 20 }, () => openSocket(socketPath)));
     const trickled = tricklers.map((socket) => linesOf(socket));
     const drip = setInterval(() => {
       for (const socket of tricklers) if (!socket.destroyed) socket.write('{');
@@ -145,7 +122,7 @@ describe('a full connection table', () => {
     // Then the crowd, all at once; each is admitted or turned away.
     const crowd = await Promise.allSettled(
       Array.from({ length: connections }, () =>
-        open(socketPath).then((socket) => {
+        openSocket(socketPath).then((socket) => {
           socket.on('error', () => undefined);
           return socket;
         }),
@@ -221,7 +198,7 @@ describe('a daemon that cannot accept connections as fast as they come', () => {
     listener.kill('SIGSTOP');
     onTestFinished(() => void listener.kill('SIGCONT'));
     for (let queued = 0; queued < 10; queued++) {
-      const outcome = await open(path).catch((error: NodeJS.ErrnoException) => error.code);
+      const outcome = await openSocket(path).catch((error: NodeJS.ErrnoException) => error.code);
       if (outcome === 'EAGAIN') break;
     }
     await expect(connectSocket({ path, connectTimeoutMs: 300 })).rejects.toMatchObject({
@@ -239,7 +216,7 @@ describe('a daemon that cannot accept connections as fast as they come', () => {
 describe('the request-line deadline', () => {
   it('closes a connection that sends a line byte by byte once limits.request_line_timeout_ms has passed', async () => {
     const daemon = await startTestDaemon(useTempDir(), { limits: { request_line_timeout_ms: 500 } });
-    const trickler = await open(daemon.socketPath);
+    const trickler = await openSocket(daemon.socketPath);
     const { lines, closed } = linesOf(trickler);
     const started = Date.now();
     const partial = HELLO.slice(0, -2);
@@ -268,7 +245,7 @@ describe('the request-line deadline after a reload', () => {
   it('applies a new limits.request_line_timeout_ms (the SIGHUP reload) to lines that start after it', async () => {
     const daemon = await startTestDaemon(useTempDir(), { limits: { request_line_timeout_ms: 60_000 } });
     daemon.reload(testConfig({ limits: { request_line_timeout_ms: 300 } }));
-    const slow = await open(daemon.socketPath);
+    const slow = await openSocket(daemon.socketPath);
     const { lines, closed } = linesOf(slow);
     slow.write('{"id":1,');
     await closed;
@@ -279,7 +256,7 @@ describe('the request-line deadline after a reload', () => {
 describe('invalid UTF-8 on the wire', () => {
   it('is an E_PROTOCOL error, with the request id when it can be read, and the connection stays usable', async () => {
     const daemon = await startTestDaemon(useTempDir());
-    const socket = await open(daemon.socketPath);
+    const socket = await openSocket(daemon.socketPath);
     const { lines } = linesOf(socket);
     socket.write(HELLO);
     socket.write(Buffer.concat([Buffer.from('{"id":5,"op":"allocate","params":{"service":"caf'), Buffer.from([0xe9]), Buffer.from('","pid":null}}\n')]));

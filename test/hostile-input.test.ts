@@ -1,21 +1,11 @@
-import { writeFileSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
-import { join } from 'node:path';
-import { describe, expect, it, onTestFinished } from 'vitest';
-import { clientFor, pathsIn, spawnDaemonProcess, startTestDaemon, waitFor, waitForDaemon } from './helpers/daemon.js';
+import type { Socket } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { openSocket } from './helpers/sockets.js';
+import { clientFor, daemonProcess, startTestDaemon, waitFor } from './helpers/daemon.js';
 import { rssMiB } from './helpers/proc-memory.js';
 import { useTempDir } from './helpers/temp-dir.js';
 
 const HELLO = '{"id":0,"op":"hello","params":{"protocol":1}}\n';
-
-function open(path: string): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(path);
-    socket.once('connect', () => resolve(socket));
-    socket.once('error', reject);
-    onTestFinished(() => void socket.destroy());
-  });
-}
 
 function closedWithin(socket: Socket, ms: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -28,21 +18,11 @@ function closedWithin(socket: Socket, ms: number): Promise<boolean> {
   });
 }
 
-/** A daemon in its own process (so its memory can be measured), with a config. */
-async function daemonProcess(config: Record<string, unknown> = {}) {
-  const dir = useTempDir();
-  const file = join(dir, 'config.json');
-  writeFileSync(file, JSON.stringify(config));
-  const child = spawnDaemonProcess(dir, ['--config', file]);
-  const client = await waitForDaemon(pathsIn(dir).socketPath);
-  return { pid: child.pid ?? 0, socketPath: pathsIn(dir).socketPath, client };
-}
-
 describe('hostile input on the socket', () => {
   it('cuts off a 100 MB line early, keeps memory bounded and keeps serving', async () => {
     const { pid, socketPath, client } = await daemonProcess();
     const before = rssMiB(pid);
-    const attacker = await open(socketPath);
+    const attacker = await openSocket(socketPath);
     attacker.on('error', () => undefined);
     const chunk = Buffer.alloc(1024 * 1024, 'x');
     let sent = 0;
@@ -58,7 +38,7 @@ describe('hostile input on the socket', () => {
 
   it('closes a connection that sends half a line and stalls, after the idle timeout', async () => {
     const { socketPath } = await daemonProcess({ limits: { idle_timeout_ms: 1000 } });
-    const staller = await open(socketPath);
+    const staller = await openSocket(socketPath);
     const started = Date.now();
     staller.write('{"id":1,"op":"hel');
     expect(await closedWithin(staller, 5000)).toBe(true);
@@ -70,7 +50,7 @@ describe('hostile input on the socket', () => {
 
   it('serves a well-behaved client with a thousand idle connections open', async () => {
     const { pid, socketPath, client } = await daemonProcess();
-    const idle = await Promise.all(Array.from({ length: 1000 }, () => open(socketPath)));
+    const idle = await Promise.all(Array.from({ length: 1000 }, () => openSocket(socketPath)));
     const started = Date.now();
     await client.allocate({ pid: null, service: 'among-idlers' });
     expect(Date.now() - started).toBeLessThan(2000);
@@ -84,14 +64,14 @@ describe('hostile input on the socket', () => {
     // Followers of events are never closed to make room (test/hostile-clients.test.ts has the idle ones).
     const held: Socket[] = [];
     for (let i = 0; i < 20; i++) {
-      const follower = await open(socketPath);
+      const follower = await openSocket(socketPath);
       let seen = '';
       follower.on('data', (chunk) => (seen += chunk.toString()));
       follower.write(`${HELLO}{"id":1,"op":"events","params":{"follow":true,"limit":0}}\n`);
       await waitFor(() => seen.includes('"following":true'), `follower ${i} following`);
       held.push(follower);
     }
-    const extra = await open(socketPath);
+    const extra = await openSocket(socketPath);
     let reply = '';
     extra.on('data', (chunk) => (reply += chunk.toString()));
     expect(await closedWithin(extra, 5000)).toBe(true);
@@ -106,7 +86,7 @@ describe('hostile input on the socket', () => {
   it('survives a flood of pipelined requests from a client that never reads, with bounded memory', async () => {
     const { pid, socketPath, client } = await daemonProcess();
     const before = rssMiB(pid);
-    const flooder = await open(socketPath);
+    const flooder = await openSocket(socketPath);
     flooder.pause(); // never read a reply
     flooder.on('error', () => undefined);
     const line = `${HELLO}${'{"id":1,"op":"status","params":{}}\n'.repeat(1000)}`;

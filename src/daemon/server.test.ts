@@ -1,6 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { openSocket } from '../../test/helpers/sockets.js';
 import { waitFor } from '../../test/helpers/daemon.js';
 import { useTempDir } from '../../test/helpers/temp-dir.js';
 import type { Reply } from '../protocol/results.js';
@@ -44,15 +45,6 @@ async function serve(handler: Handler, limits: Partial<ServerLimits> = {}) {
   return { path, server, clock };
 }
 
-function open(path: string): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(path);
-    socket.once('connect', () => resolve(socket));
-    socket.once('error', reject);
-    onTestFinished(() => void socket.destroy());
-  });
-}
-
 /** Everything the server sends until it closes the connection. */
 function untilClosed(socket: Socket): Promise<string> {
   return new Promise((resolve) => {
@@ -69,7 +61,7 @@ describe('the socket server under pipelining', () => {
   it(`dispatches at most ${MAX_IN_FLIGHT_PER_CONNECTION} requests of one connection at a time, however many lines one write carries`, async () => {
     const script = scriptedHandler();
     const { path } = await serve(script.handler);
-    const client = await open(path);
+    const client = await openSocket(path);
     const replies: number[] = [];
     let buffered = '';
     client.on('data', (chunk: Buffer) => {
@@ -81,7 +73,7 @@ describe('the socket server under pipelining', () => {
     client.write(Array.from({ length: 100 }, (_, i) => request(i + 1)).join(''));
     await waitFor(() => script.seen.length === MAX_IN_FLIGHT_PER_CONNECTION, 'the first requests');
     // Another connection's round trip: the server had every chance to dispatch more.
-    const other = await open(path);
+    const other = await openSocket(path);
     other.write(request(1000));
     await waitFor(() => script.seen.length === MAX_IN_FLIGHT_PER_CONNECTION + 1, 'the other connection');
     expect(script.seen.filter((line) => !line.includes('1000'))).toHaveLength(MAX_IN_FLIGHT_PER_CONNECTION);
@@ -98,7 +90,7 @@ describe('the socket server under pipelining', () => {
     const big = 'x'.repeat(256 * 1024);
     const script = scriptedHandler(() => ({ big }));
     const { path } = await serve(script.handler);
-    const reader = await open(path);
+    const reader = await openSocket(path);
     reader.pause(); // reads nothing for now
     reader.write(Array.from({ length: 200 }, (_, i) => request(i + 1)).join(''));
     // Answer whatever comes, until the server stops dispatching.
@@ -124,7 +116,7 @@ describe('the request-line deadline', () => {
   it('closes a connection whose line is not complete in time, however often it sends a byte', async () => {
     const script = scriptedHandler();
     const { path } = await serve(script.handler, { requestLineTimeoutMs: 300 });
-    const trickler = await open(path);
+    const trickler = await openSocket(path);
     const text = untilClosed(trickler);
     const started = Date.now();
     const line = request(1);
@@ -142,7 +134,7 @@ describe('the request-line deadline', () => {
   it('gives each line its own deadline, so a slow but steady client is served', async () => {
     const script = scriptedHandler();
     const { path } = await serve(script.handler, { requestLineTimeoutMs: 300 });
-    const client = await open(path);
+    const client = await openSocket(path);
     for (let i = 1; i <= 4; i++) {
       // Each line takes about 200 ms; four take 800 ms, well past one deadline.
       const line = request(i);
@@ -159,16 +151,16 @@ describe('a full connection table', () => {
   it('closes the longest-idle connection, with a last line saying why, to admit a new one', async () => {
     const script = scriptedHandler();
     const { path, server, clock } = await serve(script.handler, { maxConnections: 2 });
-    const oldest = await open(path);
+    const oldest = await openSocket(path);
     const oldestText = untilClosed(oldest);
     await waitFor(() => server.connections === 1, 'the first connection');
     clock.time += 5_000;
-    const younger = await open(path);
+    const younger = await openSocket(path);
     await waitFor(() => server.connections === 2, 'the second connection');
     // Stray bytes are not activity: the oldest stays the longest idle.
     oldest.write('{"id":1,');
     clock.time += 1_000;
-    const newcomer = await open(path);
+    const newcomer = await openSocket(path);
     expect(JSON.parse(await oldestText)).toMatchObject({
       id: null,
       ok: false,
@@ -182,16 +174,16 @@ describe('a full connection table', () => {
   it('never closes a connection with a request in flight or following events; refuses the new one instead', async () => {
     const script = scriptedHandler();
     const { path, clock } = await serve(script.handler, { maxConnections: 2 });
-    const working = await open(path);
+    const working = await openSocket(path);
     working.write(request(1));
-    const follower = await open(path);
+    const follower = await openSocket(path);
     follower.write(request(2, ',"params":{"follow":true}'));
     await waitFor(() => script.seen.length === 2, 'both requests');
     script.answerAll(); // both answered; the follower goes on following
     working.write(request(3)); // in flight again
     await waitFor(() => script.seen.length === 3, 'the third request');
     clock.time += 60_000;
-    const refused = await open(path);
+    const refused = await openSocket(path);
     expect(JSON.parse(await untilClosed(refused))).toMatchObject({
       id: null,
       ok: false,
@@ -203,8 +195,8 @@ describe('a full connection table', () => {
   it(`leaves a connection that has been idle for less than ${EVICTION_MIN_IDLE_MS} ms alone`, async () => {
     const script = scriptedHandler();
     const { path } = await serve(script.handler, { maxConnections: 1 });
-    const first = await open(path);
-    const refused = await open(path);
+    const first = await openSocket(path);
+    const refused = await openSocket(path);
     expect(JSON.parse(await untilClosed(refused))).toMatchObject({ error: { code: 'E_LIMIT', details: { reason: 'full' } } });
     expect(first.destroyed).toBe(false);
   });
@@ -212,7 +204,7 @@ describe('a full connection table', () => {
   it('lets a refused client write its first request after the refusal arrived, and read it (no EPIPE)', async () => {
     const script = scriptedHandler();
     const { path } = await serve(script.handler, { maxConnections: 1 });
-    await open(path);
+    await openSocket(path);
     for (let i = 0; i < 3; i++) {
       // The worst case for a client: its hello goes out only once the server has answered and shut its side.
       const refused = connect({ path, allowHalfOpen: true });

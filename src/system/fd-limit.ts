@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 
 /**
  * This process's descriptor limit (RLIMIT_NOFILE). Node raises the soft limit to the hard limit
@@ -28,12 +28,3 @@ export function readFdLimit(file = '/proc/self/limits'): FdLimit | null {
   }
 }
 
-/** Descriptors open in this process right now (null where /proc/self/fd is not readable). */
-export function countOpenFds(): number | null {
-  try {
-    // readdirSync itself holds one descriptor while it reads.
-    return Math.max(0, readdirSync('/proc/self/fd').length - 1);
-  } catch {
-    return null;
-  }
-}

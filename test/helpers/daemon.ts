@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { onTestFinished } from 'vitest';
@@ -10,6 +11,7 @@ import { startDaemon, type Daemon } from '../../src/daemon/daemon.js';
 import { createSilentLogger } from '../../src/daemon/logger.js';
 import { mergeLayers } from '../../src/config/load.js';
 import { procInspector } from '../../src/system/process-info.js';
+import { useTempDir } from './temp-dir.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = join(ROOT, 'bin', 'ports');
@@ -66,6 +68,16 @@ export function spawnDaemonProcess(dir: string, extraArgs: string[] = []): Child
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
   return child;
+}
+
+/** A daemon in its own process (its memory can be read) with `config` as its config file; killed when the test ends. */
+export async function daemonProcess(config: Record<string, unknown> = {}) {
+  const dir = useTempDir();
+  const file = join(dir, 'config.json');
+  writeFileSync(file, JSON.stringify(config));
+  const child = spawnDaemonProcess(dir, ['--config', file]);
+  const client = await waitForDaemon(pathsIn(dir).socketPath);
+  return { dir, pid: child.pid ?? 0, socketPath: pathsIn(dir).socketPath, client };
 }
 
 /** Poll until `check` is true or the deadline passes (never a fixed sleep). */
