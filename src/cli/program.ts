@@ -51,6 +51,7 @@ export function createProgram(ctx: CliContext): ProgramRun {
     .option('--state-dir <dir>', 'state folder (default: $PORTS_STATE_DIR or $XDG_STATE_HOME/portkeeper)')
     .option('--config <file>', 'config file layered over the shipped defaults (default: $PORTS_CONFIG)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
+    .addOption(new Option('--log-format <format>', 'the foreground log on stderr (default: pretty on a terminal, json otherwise; daemon.log is always JSON)').choices(['pretty', 'json']))
     .option('--portserver-socket <path>', "also serve Google portpicker's portserver protocol on this socket (for PORTSERVER_ADDRESS)")
     .addOption(jsonOption())
     .action(run(async (flags: DaemonStartFlags) => (await import('./commands/daemon.js')).runDaemonStart(flags, ctx)));
