@@ -166,6 +166,8 @@ export function createProgram(ctx: CliContext): ProgramRun {
     .description('wait until something listens on a port or service (127.0.0.1 or ::1); exit 7 on timeout')
     .argument('<port-or-service>')
     .option('--timeout <duration>', 'give up after this long (default 60s)')
+    .option('--http <path>', 'wait until GET PATH answers 2xx or 3xx (redirects are not followed), e.g. /health')
+    .option('--free', 'wait until nothing listens on the port any more (TCP or UDP, any address)')
     .addOption(jsonOption())
     .action(run(async (target: string, flags: WaitFlags) => (await import('./commands/wait.js')).runWait(target, flags, ctx)));
 
