@@ -107,6 +107,16 @@ describe('ports kill', () => {
     expect(alive(holder)).toBe(true);
   });
 
+  it('escapes a listener’s command line in its text output', async () => {
+    const { run } = home();
+    // First among the arguments, so the 80 characters shown include it.
+    const holder = await startHolder(['--\u001b[2J\nFAKE', 'tcp:127.0.0.1:0']);
+    const result = await run('kill', String(holder.ports[0]), '--dry-run');
+    expect(result.stderr).toContain('--\\x1b[2J\\nFAKE');
+    expect(result.stderr).not.toContain('\u001b');
+    expect(result.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(/^would stop pid \d+ \(.*\) on \d+$/)]);
+  });
+
   it('exits 0 on a port nothing listens on, and says so', async () => {
     const { run } = home();
     // A port from the kernel, given back: nothing of ours listens there.
