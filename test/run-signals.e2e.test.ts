@@ -6,10 +6,11 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { acceptsConnections } from '../src/system/connect-probe.js';
 import { BIN, cliEnv, clientFor, pathsIn, startTestDaemon, waitFor, waitForExit } from './helpers/daemon.js';
 import { commandLine, descendants } from './helpers/process-tree.js';
+import { runCli } from './helpers/run-cli.js';
 import { useTempDir } from './helpers/temp-dir.js';
 
-// `ports run` as a real process: what becomes of its command when it is signalled or killed, off
-// a terminal and on one (a pty from util-linux `script`).
+// `ports run` as a real process: the line it prints, and what becomes of its command when it is
+// signalled or killed, off a terminal and on one (a pty from util-linux `script`).
 
 const DEV_SERVER = fileURLToPath(new URL('./fixtures/dev-server.mjs', import.meta.url));
 const SCRIPT = '/usr/bin/script';
@@ -101,6 +102,21 @@ async function waitForPortBack(port: number, allocatedPorts: () => Promise<numbe
   await waitFor(async () => !(await acceptsConnections(port, '127.0.0.1', 500)), `port ${port} to be free`);
   await waitFor(async () => !(await allocatedPorts()).includes(port), `port ${port} to be released`);
 }
+
+describe('ports run says which port it chose', () => {
+  it('prints one line on stderr and nothing on stdout; --quiet prints nothing', async () => {
+    const { env, range } = await home();
+    const printPort = ['--', process.execPath, '-e', 'console.log(process.env.PORT)'];
+    const said = await runCli(['run', ...range, '--service', 'web', ...printPort], env);
+    expect(said.code).toBe(0);
+    const port = Number(said.stdout.trim());
+    expect(said.stdout).toBe(`${port}\n`);
+    expect(said.stderr).toBe(`ports: web → http://127.0.0.1:${port}\n`);
+
+    const quiet = await runCli(['run', ...range, '--quiet', '--service', 'web', ...printPort], env);
+    expect(quiet).toMatchObject({ code: 0, stdout: `${port}\n`, stderr: '' });
+  });
+});
 
 describe('nothing outlives the job', () => {
   it('off a terminal, a SIGKILL of the process group of ports run stops the whole command tree, and the port comes back', async () => {

@@ -119,6 +119,7 @@ export function createProgram(ctx: CliContext): ProgramRun {
     .option('--health-url <url>', 'loopback HTTP URL the health monitor checks')
     .option('--no-listen-check', 'do not require the port to be listened on')
     .option('--env-name <var>', 'also set this variable to the port (for tools that ignore PORT)')
+    .option('--quiet', 'do not print the "ports: SERVICE → URL" line on stderr')
     .addOption(jsonOption().hideHelp())
     .passThroughOptions()
     .action(run(async (command: string[], flags: RunFlags) => (await import('./commands/run.js')).runRun(command, flags, ctx)));

@@ -5,14 +5,15 @@ import { PortsError } from '../../errors.js';
 import { readProcStat } from '../../system/proc-stat.js';
 import type { CliContext } from '../context.js';
 import { escapeText } from '../escape.js';
+import { chosenLine } from '../run/announce.js';
 import { startGuard } from '../run/guard.js';
 import { FORWARDED_SIGNALS, forwardTarget, isTerminalForeground } from '../run/signals.js';
 import { allocateRequest, type AllocateFlags } from './allocate.js';
 
 /**
- * `ports run -- CMD ARGS...`: allocate, run CMD (no shell) with PORT, HOST and PORTS_SERVICE in
- * its environment and `{port}` in ARGS replaced; forward signals (run/signals.ts); pass its exit
- * code through; release when it exits.
+ * `ports run -- CMD ARGS...`: allocate, say which port on stderr, run CMD (no shell) with PORT,
+ * HOST and PORTS_SERVICE in its environment and `{port}` in ARGS replaced; forward signals
+ * (run/signals.ts); pass its exit code through; release when it exits.
  *
  * Off a terminal CMD runs in a process group of its own and a guard process (run/guard.ts) stops
  * that group if the wrapper dies, so nothing outlives the job; on a terminal CMD shares the
@@ -25,6 +26,8 @@ import { allocateRequest, type AllocateFlags } from './allocate.js';
 export interface RunFlags extends Omit<AllocateFlags, 'pid'> {
   service?: string;
   envName?: string;
+  /** No "ports: web → http://…" line. */
+  quiet?: boolean;
 }
 
 /** A service name from the folder name when none is given, so a re-run gets its sticky port. */
@@ -53,6 +56,7 @@ export async function runRun(command: string[], flags: RunFlags, ctx: CliContext
   } finally {
     await client.close();
   }
+  if (flags.quiet !== true) ctx.out.message(chosenLine({ service, port }));
 
   const env: NodeJS.ProcessEnv = { ...ctx.env, PORT: String(port), HOST: '127.0.0.1' };
   if (service !== undefined) env['PORTS_SERVICE'] = service;
