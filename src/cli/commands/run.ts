@@ -7,13 +7,18 @@ import type { CliContext } from '../context.js';
 import { escapeText } from '../escape.js';
 import { chosenLine } from '../run/announce.js';
 import { startGuard } from '../run/guard.js';
+import { planInjection } from '../run/inject.js';
+import { devScriptCommand } from '../run/package-manager.js';
+import { readProject, scriptsOf } from '../run/project.js';
 import { FORWARDED_SIGNALS, forwardTarget, isTerminalForeground } from '../run/signals.js';
 import { allocateRequest, type AllocateFlags } from './allocate.js';
 
 /**
- * `ports run -- CMD ARGS...`: allocate, say which port on stderr, run CMD (no shell) with PORT,
- * HOST and PORTS_SERVICE in its environment and `{port}` in ARGS replaced; forward signals
- * (run/signals.ts); pass its exit code through; release when it exits.
+ * `ports run [-- CMD ARGS...]`: allocate, say which port on stderr, run CMD (no shell; without
+ * CMD, the folder's `dev` script) with PORT, HOST and PORTS_SERVICE in its environment, `{port}`
+ * in ARGS replaced and, for dev servers that ignore PORT, `--port N` and friends added
+ * (run/inject.ts); forward signals (run/signals.ts); pass its exit code through; release when it
+ * exits.
  *
  * Off a terminal CMD runs in a process group of its own and a guard process (run/guard.ts) stops
  * that group if the wrapper dies, so nothing outlives the job; on a terminal CMD shares the
@@ -28,6 +33,8 @@ export interface RunFlags extends Omit<AllocateFlags, 'pid'> {
   envName?: string;
   /** No "ports: web → http://…" line. */
   quiet?: boolean;
+  /** false with --no-inject: add no framework flags. */
+  inject?: boolean;
 }
 
 /** A service name from the folder name when none is given, so a re-run gets its sticky port. */
@@ -41,10 +48,15 @@ export function substitutePort(args: readonly string[], port: number): string[] 
 }
 
 export async function runRun(command: string[], flags: RunFlags, ctx: CliContext): Promise<number> {
-  const [file, ...rawArgs] = command;
-  if (file === undefined) throw new PortsError('E_USAGE', 'Name the command to run after --, e.g. ports run -- npm run dev');
   if (flags.envName !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(flags.envName)) {
     throw new PortsError('E_USAGE', `--env-name: "${flags.envName}" is not an environment variable name`);
+  }
+  const project = await readProject(process.cwd());
+  let argv = command;
+  if (argv.length === 0) {
+    const dev = devScriptCommand(project);
+    if (!dev.ok) throw new PortsError('E_USAGE', dev.message);
+    argv = dev.argv;
   }
   const service = flags.service ?? defaultService(process.cwd());
   const request = await allocateRequest(service, { ...flags, pid: String(process.pid) }, ctx);
@@ -56,7 +68,12 @@ export async function runRun(command: string[], flags: RunFlags, ctx: CliContext
   } finally {
     await client.close();
   }
-  if (flags.quiet !== true) ctx.out.message(chosenLine({ service, port }));
+
+  const injection = flags.inject === false ? null : planInjection(argv, { scripts: scriptsOf(project.manifest), port });
+  const [file = '', ...rawArgs] = injection?.ok ? injection.argv : argv;
+  if (flags.quiet !== true) {
+    ctx.out.message(chosenLine({ service, port, ...(command.length === 0 ? { ran: argv.join(' ') } : {}), injection }));
+  }
 
   const env: NodeJS.ProcessEnv = { ...ctx.env, PORT: String(port), HOST: '127.0.0.1' };
   if (service !== undefined) env['PORTS_SERVICE'] = service;
