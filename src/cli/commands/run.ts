@@ -9,7 +9,7 @@ import { chosenLine } from '../run/announce.js';
 import { startGuard } from '../run/guard.js';
 import { planInjection } from '../run/inject.js';
 import { devScriptCommand } from '../run/package-manager.js';
-import { readProject, scriptsOf } from '../run/project.js';
+import { findPackageManager, readManifest, scriptsOf } from '../run/project.js';
 import { FORWARDED_SIGNALS, forwardTarget, isTerminalForeground } from '../run/signals.js';
 import { allocateRequest, type AllocateFlags } from './allocate.js';
 
@@ -51,14 +51,15 @@ export async function runRun(command: string[], flags: RunFlags, ctx: CliContext
   if (flags.envName !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(flags.envName)) {
     throw new PortsError('E_USAGE', `--env-name: "${flags.envName}" is not an environment variable name`);
   }
-  const project = await readProject(process.cwd());
+  const cwd = process.cwd();
+  const manifest = await readManifest(cwd);
   let argv = command;
   if (argv.length === 0) {
-    const dev = devScriptCommand(project);
+    const dev = devScriptCommand({ dir: cwd, manifest, packageManager: await findPackageManager(cwd) });
     if (!dev.ok) throw new PortsError('E_USAGE', dev.message);
     argv = dev.argv;
   }
-  const service = flags.service ?? defaultService(process.cwd());
+  const service = flags.service ?? defaultService(cwd);
   const request = await allocateRequest(service, { ...flags, pid: String(process.pid) }, ctx);
 
   const client = await ctx.connect();
@@ -69,7 +70,7 @@ export async function runRun(command: string[], flags: RunFlags, ctx: CliContext
     await client.close();
   }
 
-  const injection = flags.inject === false ? null : planInjection(argv, { scripts: scriptsOf(project.manifest), port });
+  const injection = flags.inject === false ? null : planInjection(argv, { scripts: scriptsOf(manifest), port });
   const [file = '', ...rawArgs] = injection?.ok ? injection.argv : argv;
   if (flags.quiet !== true) {
     ctx.out.message(chosenLine({ service, port, ...(command.length === 0 ? { ran: argv.join(' ') } : {}), injection }));

@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { packageManagerOfField, packageManagerOfLockfile, LOCKFILES, type PackageManager } from './package-manager.js';
 
@@ -15,15 +15,11 @@ export type Manifest =
   | { kind: 'invalid'; reason: string }
   | { kind: 'ok'; scripts: Record<string, string> };
 
+/** What `ports run` without a command needs to know about its folder. */
 export interface Project {
   dir: string;
   manifest: Manifest;
   packageManager: PackageManager;
-}
-
-export async function readProject(dir: string): Promise<Project> {
-  const manifest = await readManifest(dir);
-  return { dir, manifest, packageManager: (await findPackageManager(dir)) ?? 'npm' };
 }
 
 /** The scripts of `dir`'s package.json (only string values; anything else is not a script). */
@@ -46,7 +42,8 @@ async function readJson(file: string): Promise<{ found: false } | { found: true;
   }
 }
 
-async function readManifest(dir: string): Promise<Manifest> {
+/** `dir`'s package.json: its scripts, or why there are none. */
+export async function readManifest(dir: string): Promise<Manifest> {
   const read = await readJson(join(dir, 'package.json'));
   if (!read.found) return { kind: 'missing' };
   if ('error' in read) return { kind: 'invalid', reason: read.error };
@@ -58,19 +55,17 @@ async function readManifest(dir: string): Promise<Manifest> {
   return { kind: 'ok', scripts };
 }
 
-async function findPackageManager(start: string): Promise<PackageManager | undefined> {
+/** The package manager of the project `dir` belongs to (only needed to run the `dev` script: not read otherwise). */
+export async function findPackageManager(start: string): Promise<PackageManager> {
+  const exists = (path: string) => access(path).then(() => true, () => false);
   for (let dir = start; ; dir = dirname(dir)) {
     const read = await readJson(join(dir, 'package.json'));
     const fromField = read.found && 'value' in read ? packageManagerOfField((read.value as { packageManager?: unknown } | null)?.packageManager) : undefined;
     if (fromField) return fromField;
-    let names: Set<string>;
-    try {
-      names = new Set(await readdir(dir));
-    } catch {
-      names = new Set();
-    }
-    const lockfile = LOCKFILES.find(([file]) => names.has(file));
-    if (lockfile) return packageManagerOfLockfile(lockfile[0]);
-    if (names.has('.git') || dirname(dir) === dir) return undefined;
+    // One stat per name rather than a listing: a parent may be a folder as big as /tmp.
+    const found = await Promise.all(LOCKFILES.map(([file]) => exists(join(dir, file))));
+    const lockfile = LOCKFILES.find((_, i) => found[i]);
+    if (lockfile) return packageManagerOfLockfile(lockfile[0]) ?? 'npm';
+    if ((await exists(join(dir, '.git'))) || dirname(dir) === dir) return 'npm';
   }
 }
