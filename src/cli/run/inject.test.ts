@@ -17,6 +17,7 @@ describe('planInjection: a dev server started directly', () => {
     [['vite', './app'], ['--port', '3001', '--strictPort', '--host', '127.0.0.1']],
     [['node_modules/.bin/vite'], ['--port', '3001', '--strictPort', '--host', '127.0.0.1']],
     [['/home/me/shop/node_modules/.bin/vite', 'serve'], ['--port', '3001', '--strictPort', '--host', '127.0.0.1']],
+    [['/home/me@work/shop/node_modules/.bin/vite'], ['--port', '3001', '--strictPort', '--host', '127.0.0.1']],
     [['astro', 'dev'], ['--port', '3001', '--host', '127.0.0.1']],
     [['astro', 'preview'], ['--port', '3001', '--host', '127.0.0.1']],
     [['ng', 'serve'], ['--port', '3001', '--host', '127.0.0.1']],
@@ -57,6 +58,7 @@ describe('planInjection: a dev server started directly', () => {
     const flags = ['--port', '3001', '--strictPort', '--host', '127.0.0.1'];
     expect(added(['npx', 'vite'])).toEqual(flags);
     expect(added(['npx', '--yes', 'vite@5', '--open'])).toEqual(flags);
+    expect(added(['npx', '@storybook/cli@8', 'dev'])).toEqual({ note: null });
     expect(added(['npx', '--', 'vite'])).toEqual(flags);
     expect(added(['bunx', 'vite'])).toEqual(flags);
     expect(added(['npm', 'exec', '--', 'vite'])).toEqual(flags);

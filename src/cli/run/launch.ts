@@ -30,9 +30,9 @@ const BUILTINS = new Set([
 
 /** The program's name: the last part of its path, without an `@version` (`npx vite@5`). */
 export function programName(word: string): string {
-  const at = word.lastIndexOf('@');
-  const bare = at > 0 ? word.slice(0, at) : word;
-  return bare.slice(bare.lastIndexOf('/') + 1);
+  const last = word.slice(word.lastIndexOf('/') + 1);
+  const at = last.lastIndexOf('@');
+  return at > 0 ? last.slice(0, at) : last;
 }
 
 export function readLaunch(argv: readonly string[], scripts: Readonly<Record<string, string>>): Launch {
