@@ -111,7 +111,7 @@ export function createProgram(ctx: CliContext): ProgramRun {
   program
     .command('run')
     .description('allocate a port, run a command with PORT set, release when it exits')
-    .argument('<command...>', 'the command and its arguments (after --); {port} in them is replaced by the port')
+    .argument('[command...]', 'the command and its arguments (after --); {port} in them is replaced by the port; none: the dev script of package.json')
     .option('--service <name>', 'service name (default: the current folder’s name, so a re-run gets its port again)')
     .option('--type <type>', 'service type whose range to use')
     .option('--port <port>', 'this exact port (exit 6 when it is held)')
@@ -121,6 +121,8 @@ export function createProgram(ctx: CliContext): ProgramRun {
     .option('--health-url <url>', 'loopback HTTP URL the health monitor checks')
     .option('--no-listen-check', 'do not require the port to be listened on')
     .option('--env-name <var>', 'also set this variable to the port (for tools that ignore PORT)')
+    .option('--no-inject', 'do not add --port and the like for dev servers that ignore PORT (vite, astro, ng …)')
+    .option('--quiet', 'do not print the "ports: SERVICE → URL" line on stderr')
     .addOption(jsonOption().hideHelp())
     .passThroughOptions()
     .action(run(async (command: string[], flags: RunFlags) => (await import('./commands/run.js')).runRun(command, flags, ctx)));

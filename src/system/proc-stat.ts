@@ -11,6 +11,8 @@ export interface ProcStat {
   ppid: number;
   pgrp: number;
   session: number;
+  /** The foreground process group of the process's controlling terminal (-1 without one). */
+  tpgid: number;
   flags: number;
   /** Clock ticks since boot (field 22). */
   startTime: number;
@@ -31,10 +33,11 @@ export function parseProcStat(text: string): ProcStat | null {
   const ppid = Number(fields[1]);
   const pgrp = Number(fields[2]);
   const session = Number(fields[3]);
+  const tpgid = Number(fields[5]);
   const flags = Number(fields[6]);
   const startTime = Number(fields[19]);
   if (!state || !Number.isFinite(pid) || !Number.isFinite(ppid) || !Number.isFinite(startTime)) return null;
-  return { pid, comm, state, ppid, pgrp, session, flags, startTime };
+  return { pid, comm, state, ppid, pgrp, session, tpgid, flags, startTime };
 }
 
 export function isKernelThread(stat: ProcStat): boolean {
