@@ -35,3 +35,60 @@ describe('PORTS_NO_AUTOSTART (built bin/ports)', () => {
     expect(existsSync(stateDir)).toBe(false);
   });
 });
+
+describe('help and parser errors (built bin/ports)', () => {
+  it.each([
+    // args, exit code, the stream with the text, its first line
+    [[], 2, 'stderr', /^Usage: ports \[options\] \[command\]$/],
+    [['--help'], 0, 'stdout', /^Usage: ports \[options\] \[command\]$/],
+    [['help'], 0, 'stdout', /^Usage: ports \[options\] \[command\]$/],
+    [['help', 'allocate'], 0, 'stdout', /^Usage: ports allocate \[options\] \[service\]$/],
+    [['allocate', '--help'], 0, 'stdout', /^Usage: ports allocate \[options\] \[service\]$/],
+    [['help', 'daemon', 'stop'], 0, 'stdout', /^Usage: ports daemon stop \[options\]$/],
+    [['daemon', 'stop', '--help'], 0, 'stdout', /^Usage: ports daemon stop \[options\]$/],
+    [['help', 'nonexistent'], 2, 'stderr', /^ports: unknown command 'nonexistent'$/],
+    [['frobnicate'], 2, 'stderr', /^ports: unknown command 'frobnicate'$/],
+  ] as const)('ports %j: exit %i, %s starts with %s', async (args, code, stream, firstLine) => {
+    const result = await quietHome().run(...args);
+    expect(result.code).toBe(code);
+    const other = stream === 'stdout' ? result.stderr : result.stdout;
+    expect(result[stream].split('\n')[0]).toMatch(firstLine);
+    expect(other).toBe('');
+  });
+
+  it('suggests the command meant, at any depth', async () => {
+    const { run } = quietHome();
+    expect(await run('alocate', 'web')).toMatchObject({
+      code: 2,
+      stderr: "ports: unknown command 'alocate'\n(Did you mean allocate?)\n(run ports --help for usage)\n",
+    });
+    expect(await run('help', 'relaese')).toMatchObject({ code: 2, stderr: expect.stringContaining('(Did you mean release?)') });
+    expect(await run('help', 'daemon', 'stp')).toMatchObject({
+      code: 2,
+      stderr: "ports: unknown command 'daemon stp'\n(Did you mean daemon stop?)\n(run ports daemon --help for usage)\n",
+    });
+  });
+
+  it.each([
+    [['allocate', '--bogus'], "ports: unknown option '--bogus'", 'ports allocate'],
+    [['allocate', '--port'], "ports: option '--port <port>' argument missing", 'ports allocate'],
+    [['status', '--health', 'bad'], "ports: option '--health <status>' argument 'bad' is invalid.", 'ports status'],
+    [['who'], "ports: missing required argument 'port'", 'ports who'],
+    [['who', '1', '2'], "ports: too many arguments for 'who'.", 'ports who'],
+    [['daemon', 'stop', '--bogus'], "ports: unknown option '--bogus'", 'ports daemon stop'],
+  ])('ports %j: "ports: …" and the usage hint of the command, exit 2', async (args, message, command) => {
+    const result = await quietHome().run(...args);
+    expect(result.code).toBe(2);
+    const lines = result.stderr.trimEnd().split('\n');
+    expect(lines[0]?.startsWith(message)).toBe(true);
+    expect(lines.at(-1)).toBe(`(run ${command} --help for usage)`);
+    expect(result.stdout).toBe('');
+  });
+
+  it('gives --json the JSON error of a parser error too', async () => {
+    const result = await quietHome().run('allocate', '--bogus', '--json');
+    expect(result.code).toBe(2);
+    expect(JSON.parse(result.stdout)).toEqual({ schemaVersion: 1, ok: false, error: { code: 'E_USAGE', message: "unknown option '--bogus'" } });
+    expect(result.stderr).toContain("ports: unknown option '--bogus'");
+  });
+});

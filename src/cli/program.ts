@@ -9,6 +9,9 @@ import type { WaitFlags } from './commands/wait.js';
 import type { ReleaseFlags } from './commands/release.js';
 import type { StatusFlags } from './commands/status.js';
 import type { CliContext, CommonFlags } from './context.js';
+import { commandPath, walkCommands } from './command-tree.js';
+import { escapeMessage } from './escape.js';
+import { showHelp } from './help-command.js';
 
 /**
  * The `ports` command line: commander only. Each action calls a plain async function that
@@ -21,6 +24,11 @@ export interface ProgramRun {
 }
 
 const jsonOption = () => new Option('--json', 'print one JSON object on stdout');
+
+/** Commander's parser errors read `error: …`; every error of ours reads `ports: …` (docs/cli.md, Output rules). */
+export function portsErrorText(text: string): string {
+  return escapeMessage(text.replace(/^error: /, 'ports: '));
+}
 
 export function createProgram(ctx: CliContext): ProgramRun {
   let code = 0;
@@ -39,6 +47,7 @@ export function createProgram(ctx: CliContext): ProgramRun {
     .configureOutput({
       writeOut: (text) => ctx.out.result(text.trimEnd()),
       writeErr: (text) => ctx.out.message(text.trimEnd()),
+      outputError: (text, write) => write(portsErrorText(text)),
     });
 
   const daemon = program.command('daemon').description('run, stop or inspect the daemon');
@@ -191,6 +200,19 @@ export function createProgram(ctx: CliContext): ProgramRun {
     .description('Prometheus text exposition of the daemon’s metrics')
     .addOption(jsonOption())
     .action(run(async (flags: CommonFlags) => (await import('./commands/metrics.js')).runMetrics(flags, ctx)));
+
+  program
+    .command('help')
+    .description('show the help of a command (ports help daemon stop)')
+    .argument('[command...]', 'the command, and its subcommand')
+    .action((names: string[]) => {
+      code = showHelp(program, names);
+    });
+
+  // Rules for every command, including those added above later.
+  for (const command of walkCommands(program)) {
+    command.showHelpAfterError(`(run ${commandPath(command)} --help for usage)`);
+  }
 
   return { program, exitCode: () => code };
 }
