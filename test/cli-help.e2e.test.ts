@@ -92,3 +92,23 @@ describe('help and parser errors (built bin/ports)', () => {
     expect(result.stderr).toContain("ports: unknown option '--bogus'");
   });
 });
+
+describe('flags given twice (built bin/ports)', () => {
+  it.each([
+    [['allocate', 'web', '--port', '7010', '--port', '7011'], "ports: --port was given more than once ('7010', '7011'); it takes one value", 'ports allocate'],
+    [['release', '--service', 'alpha', '--service', 'beta'], "ports: --service was given more than once ('alpha', 'beta'); it takes one value", 'ports release'],
+    [['status', '--limit', '1', '--limit', '2'], "ports: --limit was given more than once ('1', '2'); it takes one value", 'ports status'],
+    [['cleanup', '--kill', '--timeout', '1s', '--timeout', '2s'], "ports: --timeout was given more than once ('1s', '2s'); it takes one value", 'ports cleanup'],
+    [['daemon', '--log-level', 'info', '--log-level', 'debug'], "ports: --log-level was given more than once ('info', 'debug'); it takes one value", 'ports daemon start'],
+    [['allocate', 'web', '--pid', '5', '--no-pid'], 'ports: --pid and --no-pid cannot be used together', 'ports allocate'],
+  ])('ports %j is a usage error naming the flag', async (args, message, command) => {
+    const result = await quietHome().run(...args);
+    expect(result).toMatchObject({ code: 2, stdout: '', stderr: `${message}\n(run ${command} --help for usage)\n` });
+  });
+
+  it('lets a boolean flag given twice through (here to the missing daemon: exit 3)', async () => {
+    const result = await quietHome().run('status', '--json', '--json');
+    expect(result.code).toBe(3);
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, error: { code: 'E_DAEMON_UNREACHABLE' } });
+  });
+});

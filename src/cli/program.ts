@@ -12,6 +12,7 @@ import type { CliContext, CommonFlags } from './context.js';
 import { commandPath, walkCommands } from './command-tree.js';
 import { escapeMessage } from './escape.js';
 import { showHelp } from './help-command.js';
+import { rejectRepeatedFlags } from './repeated-flags.js';
 
 /**
  * The `ports` command line: commander only. Each action calls a plain async function that
@@ -212,6 +213,7 @@ export function createProgram(ctx: CliContext): ProgramRun {
   // Rules for every command, including those added above later.
   for (const command of walkCommands(program)) {
     command.showHelpAfterError(`(run ${commandPath(command)} --help for usage)`);
+    rejectRepeatedFlags(command);
   }
 
   return { program, exitCode: () => code };
