@@ -112,3 +112,13 @@ describe('flags given twice (built bin/ports)', () => {
     expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, error: { code: 'E_DAEMON_UNREACHABLE' } });
   });
 });
+
+describe('a service name where a port goes (built bin/ports)', () => {
+  it.each([
+    [['release', 'web'], 'ports: "web" is not a port; to release a service, use --service web\n'],
+    [['release', '3000', 'web'], 'ports: "web" is not a port; to release a service, use --service web\n'],
+    [['renew', 'db', '--ttl', '1h'], 'ports: "db" is not a port; to renew a service, use --service db\n'],
+  ])('ports %j: exit 2, suggesting --service', async (args, stderr) => {
+    expect(await quietHome().run(...args)).toEqual({ code: 2, stdout: '', stderr });
+  });
+});
