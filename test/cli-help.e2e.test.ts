@@ -5,21 +5,26 @@ import { cliEnv, pathsIn, waitForExit } from './helpers/daemon.js';
 import { runCli } from './helpers/run-cli.js';
 import { useTempDir } from './helpers/temp-dir.js';
 
+/** When the test ends, stop the daemon whose pid file is in `stateDir`, if one runs. */
+function stopDaemonOf(stateDir: string): void {
+  onTestFinished(async () => {
+    let pid = 0;
+    try {
+      pid = (JSON.parse(readFileSync(join(stateDir, 'daemon.pid'), 'utf8')) as { pid: number }).pid;
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      return;
+    }
+    await waitForExit(pid);
+  });
+}
+
 /** A temp home where no daemon runs and none may be started: parse errors and help need none. */
 function quietHome(extra: NodeJS.ProcessEnv = {}) {
   const dir = useTempDir();
   const env = cliEnv(dir, { PORTS_NO_AUTOSTART: '1', ...extra });
   // Should a bug start a daemon after all, it does not outlive the test.
-  onTestFinished(async () => {
-    let pid = 0;
-    try {
-      pid = (JSON.parse(readFileSync(join(pathsIn(dir).stateDir, 'daemon.pid'), 'utf8')) as { pid: number }).pid;
-    } catch {
-      return;
-    }
-    process.kill(pid, 'SIGTERM');
-    await waitForExit(pid);
-  });
+  stopDaemonOf(pathsIn(dir).stateDir);
   return { dir, env, run: (...args: string[]) => runCli(args, env) };
 }
 
@@ -85,6 +90,23 @@ describe('help and parser errors (built bin/ports)', () => {
     expect(result.stdout).toBe('');
   });
 
+  it("lists the start flags in 'ports daemon --help' (start is its default command)", async () => {
+    const result = await quietHome().run('daemon', '--help');
+    expect(result.code).toBe(0);
+    for (const flag of ['--foreground', '--socket <path>', '--state-dir <dir>', '--config <file>', '--log-level <level>', '--portserver-socket <path>']) {
+      expect(result.stdout).toContain(`  ${flag}`);
+    }
+    expect(result.stdout).toMatch(/^ {2}restart \[options\] +stop the daemon if one runs/m);
+  });
+
+  it.each([
+    [['daemon', 'restrat'], "ports: unknown command 'daemon restrat'\n(Did you mean daemon restart?)\n(run ports daemon --help for usage)\n"],
+    [['daemon', 'frob'], "ports: unknown command 'daemon frob'\n(run ports daemon --help for usage)\n"],
+    [['daemon', 'start', 'extra'], "ports: too many arguments for 'start'. Expected 0 arguments but got 1.\n(run ports daemon start --help for usage)\n"],
+  ])('ports %j is a usage error', async (args, stderr) => {
+    expect(await quietHome().run(...args)).toEqual({ code: 2, stdout: '', stderr });
+  });
+
   it('gives --json the JSON error of a parser error too', async () => {
     const result = await quietHome().run('allocate', '--bogus', '--json');
     expect(result.code).toBe(2);
@@ -120,5 +142,52 @@ describe('a service name where a port goes (built bin/ports)', () => {
     [['renew', 'db', '--ttl', '1h'], 'ports: "db" is not a port; to renew a service, use --service db\n'],
   ])('ports %j: exit 2, suggesting --service', async (args, stderr) => {
     expect(await quietHome().run(...args)).toEqual({ code: 2, stdout: '', stderr });
+  });
+});
+
+describe('ports daemon restart (built bin/ports)', () => {
+  it('stops the running daemon and starts a new one on the same socket and state', async () => {
+    const dir = useTempDir();
+    const { socketPath, stateDir } = pathsIn(dir);
+    const env = cliEnv(dir, { PORTS_NO_AUTOSTART: '1' });
+    stopDaemonOf(stateDir);
+    const run = (...args: string[]) => runCli(args, env);
+    expect((await run('daemon')).code).toBe(0);
+    const before = JSON.parse((await run('daemon', 'status', '--json')).stdout);
+    expect((await run('allocate', 'kept', '--no-pid')).code).toBe(0);
+
+    const restarted = await run('daemon', 'restart');
+    expect(restarted.code).toBe(0);
+    expect(restarted.stderr).toMatch(new RegExp(`^portkeeper daemon stopped \\(pid ${before.pid}\\)\nportkeeper daemon started \\(pid \\d+, socket ${socketPath}\\)\n$`));
+    await waitForExit(before.pid);
+
+    const after = JSON.parse((await run('daemon', 'status', '--json')).stdout);
+    expect(after).toMatchObject({ running: true, stateDir, socket: socketPath });
+    expect(after.pid).not.toBe(before.pid);
+    // The socket works, and the state came along.
+    const status = JSON.parse((await run('status', '--json')).stdout);
+    expect(status.allocations).toMatchObject([{ service: 'kept', pid: null }]);
+  });
+
+  it('takes the start flags afresh, and points out a state folder that changed', async () => {
+    const dir = useTempDir();
+    const own = join(dir, 'own-state');
+    const env = cliEnv(dir, { PORTS_NO_AUTOSTART: '1' });
+    stopDaemonOf(own);
+    stopDaemonOf(pathsIn(dir).stateDir);
+    expect((await runCli(['daemon', '--state-dir', own], env)).code).toBe(0);
+    const restarted = await runCli(['daemon', 'restart'], env);
+    expect(restarted.code).toBe(0);
+    expect(restarted.stderr).toContain(`note: the new daemon uses the state folder ${pathsIn(dir).stateDir}, the stopped one used ${own}; to go back: ports daemon restart --state-dir ${own}`);
+  });
+
+  it('starts a daemon when none runs; --json gives one object', async () => {
+    const dir = useTempDir();
+    const env = cliEnv(dir, { PORTS_NO_AUTOSTART: '1' });
+    stopDaemonOf(pathsIn(dir).stateDir);
+    const result = await runCli(['daemon', 'restart', '--json'], env);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ schemaVersion: 1, stoppedPid: null, started: true, pid: expect.any(Number), socket: pathsIn(dir).socketPath });
+    expect(result.stderr).toBe('');
   });
 });

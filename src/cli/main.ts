@@ -27,7 +27,7 @@ export async function runCli(argv: string[], streams: CliStreams): Promise<numbe
       });
       const daemonVersion = client.daemon?.version;
       if (daemonVersion && daemonVersion !== PACKAGE_VERSION && !json) {
-        out.message(`note: the daemon runs portkeeper ${daemonVersion}, this CLI is ${PACKAGE_VERSION}; restart it with: ports daemon stop && ports daemon`);
+        out.message(`note: the daemon runs portkeeper ${daemonVersion}, this CLI is ${PACKAGE_VERSION}; restart it with: ports daemon restart`);
       }
       return client;
     },

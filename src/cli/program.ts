@@ -11,7 +11,7 @@ import type { StatusFlags } from './commands/status.js';
 import type { CliContext, CommonFlags } from './context.js';
 import { commandPath, walkCommands } from './command-tree.js';
 import { escapeMessage } from './escape.js';
-import { showHelp } from './help-command.js';
+import { showDefaultCommandOptions, showHelp } from './help-command.js';
 import { rejectRepeatedFlags } from './repeated-flags.js';
 
 /**
@@ -51,8 +51,8 @@ export function createProgram(ctx: CliContext): ProgramRun {
       outputError: (text, write) => write(portsErrorText(text)),
     });
 
-  const daemon = program.command('daemon').description('run, stop or inspect the daemon');
-  daemon
+  const daemon = program.command('daemon').description('run, stop, restart or inspect the daemon; without a command, start it (the options below)');
+  const start = daemon
     .command('start', { isDefault: true })
     .description('start the daemon (in the background unless --foreground)')
     .option('--foreground', 'run in this terminal, logging to stderr too')
@@ -74,6 +74,13 @@ export function createProgram(ctx: CliContext): ProgramRun {
     .description('pid, uptime, version and paths of the running daemon (exit 3 when none runs)')
     .addOption(jsonOption())
     .action(run(async (flags: CommonFlags) => (await import('./commands/daemon.js')).runDaemonStatus(flags, ctx)));
+  const restart = daemon
+    .command('restart')
+    .description('stop the daemon if one runs, wait until it is gone, and start it again with these flags (to apply a new config or version)');
+  // The same flags as start, whichever start has.
+  for (const option of start.options) restart.addOption(option);
+  restart.action(run(async (flags: DaemonStartFlags) => (await import('./commands/daemon.js')).runDaemonRestart(flags, ctx)));
+  showDefaultCommandOptions(daemon, start);
 
   program
     .command('allocate')
