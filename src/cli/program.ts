@@ -12,6 +12,7 @@ import type { CliContext, CommonFlags } from './context.js';
 import { commandPath, walkCommands } from './command-tree.js';
 import { escapeMessage } from './escape.js';
 import { showDefaultCommandOptions, showHelp } from './help-command.js';
+import { attachExamples } from './help-examples.js';
 import { rejectRepeatedFlags } from './repeated-flags.js';
 
 /**
@@ -221,6 +222,7 @@ export function createProgram(ctx: CliContext): ProgramRun {
   for (const command of walkCommands(program)) {
     command.showHelpAfterError(`(run ${commandPath(command)} --help for usage)`);
     rejectRepeatedFlags(command);
+    attachExamples(command);
   }
 
   return { program, exitCode: () => code };
