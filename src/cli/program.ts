@@ -52,7 +52,10 @@ export function createProgram(ctx: CliContext): ProgramRun {
       outputError: (text, write) => write(portsErrorText(text)),
     });
 
-  const daemon = program.command('daemon').description('run, stop, restart or inspect the daemon; without a command, start it (the options below)');
+  const daemon = program
+    .command('daemon')
+    .summary('run, stop, restart or inspect the daemon')
+    .description('run, stop, restart or inspect the daemon; without a command, start it (the options below)');
   const start = daemon
     .command('start', { isDefault: true })
     .description('start the daemon (in the background unless --foreground)')
