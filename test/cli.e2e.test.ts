@@ -26,32 +26,45 @@ describe('ports CLI (built bin/ports)', () => {
   it('allocates (autostarting the daemon), shows status, releases', async () => {
     const { run } = cliHome();
     const allocated = await run('allocate', 'web');
-    expect(allocated).toMatchObject({ code: 0, stdout: '3000\n' });
+    expect(allocated).toMatchObject({ code: 0, stderr: '' });
+    // The dev range (3000-3099) by default; which port depends on what else listens on this host.
+    const port = Number(allocated.stdout);
+    expect(allocated.stdout).toBe(`${port}\n`);
+    expect(port).toBeGreaterThanOrEqual(3000);
+    expect(port).toBeLessThanOrEqual(3099);
 
     const again = await run('allocate', 'web', '--no-pid');
     expect(again.code).toBe(0);
+    const second = Number(again.stdout);
+    expect(second).not.toBe(port);
 
     const status = await run('status');
     expect(status.code).toBe(0);
     const lines = status.stdout.trim().split('\n');
     expect(lines).toHaveLength(2);
-    // Not a TTY: tab-separated, no header.
-    expect(lines[0]?.split('\t').slice(0, 2)).toEqual(['3000', 'web']);
+    // Not a TTY: tab-separated, no header; sorted by port.
+    expect(lines[0]?.split('\t').slice(0, 2)).toEqual([String(Math.min(port, second)), 'web']);
 
     const json = JSON.parse((await run('status', '--json')).stdout);
-    expect(json).toMatchObject({ schemaVersion: 1, daemon: { protocol: 1 }, allocations: [{ port: 3000, service: 'web' }, { port: 3001, service: 'web', pid: null }] });
+    expect(json).toMatchObject({ schemaVersion: 1, daemon: { protocol: 1 } });
+    expect(json.allocations).toEqual(
+      expect.arrayContaining([expect.objectContaining({ port, service: 'web' }), expect.objectContaining({ port: second, service: 'web', pid: null })]),
+    );
 
-    const released = await run('release', '3000');
+    const released = await run('release', String(port));
     expect(released).toMatchObject({ code: 0, stdout: '' });
-    expect(released.stderr).toContain('released 3000 (web)');
+    expect(released.stderr).toContain(`released ${port} (web)`);
   });
 
   it('prints one JSON object with --json on allocate and release', async () => {
     const { run } = cliHome();
     const allocated = JSON.parse((await run('allocate', 'api', '--no-pid', '--owner', 'job-7', '--json')).stdout);
-    expect(allocated).toMatchObject({ schemaVersion: 1, port: 8000, existing: false, sticky: false, warnings: [], allocation: { service: 'api', type: 'api', pid: null, owner: 'job-7' } });
+    expect(allocated).toMatchObject({ schemaVersion: 1, existing: false, sticky: false, warnings: [], allocation: { service: 'api', type: 'api', pid: null, owner: 'job-7' } });
+    // The api range (8000-8099); 8000 itself may be taken on this host.
+    expect(allocated.port).toBeGreaterThanOrEqual(8000);
+    expect(allocated.port).toBeLessThanOrEqual(8099);
     const released = JSON.parse((await run('release', '--owner', 'job-7', '--json')).stdout);
-    expect(released).toMatchObject({ schemaVersion: 1, released: [{ port: 8000 }], notFound: [] });
+    expect(released).toMatchObject({ schemaVersion: 1, released: [{ port: allocated.port }], notFound: [] });
   });
 
   it('owns the allocation by the calling process, not the CLI', async () => {
@@ -92,14 +105,15 @@ describe('ports CLI (built bin/ports)', () => {
 
   it('exits 6 for a port held by another allocation, 4 when the range is full', async () => {
     const { run } = cliHome();
-    expect((await run('allocate', 'a', '--port', '3050')).code).toBe(0);
-    const conflict = await run('allocate', 'b', '--port', '3050');
+    // Ports the daemon found free on this host, then asked for again.
+    const taken = (await run('allocate', 'a')).stdout.trim();
+    const conflict = await run('allocate', 'b', '--port', taken);
     expect(conflict.code).toBe(6);
-    expect(conflict.stderr).toContain('Port 3050 is allocated to a');
-    expect((await run('allocate', '--range', '24500-24500', '--no-pid')).code).toBe(0);
-    const full = await run('allocate', '--range', '24500-24500', '--no-pid');
+    expect(conflict.stderr).toContain(`Port ${taken} is allocated to a`);
+    const reserved = (await run('allocate', '--type', 'test', '--no-pid')).stdout.trim();
+    const full = await run('allocate', '--range', `${reserved}-${reserved}`, '--no-pid');
     expect(full.code).toBe(4);
-    expect(full.stderr).toContain('No free port in range 24500-24500');
+    expect(full.stderr).toContain(`No free port in range ${reserved}-${reserved}`);
   });
 
   it('manages the daemon: status, a refused second start, stop', async () => {

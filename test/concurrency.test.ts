@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
-import { createServer, type Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { expect, it, onTestFinished } from 'vitest';
+import { expect, it } from 'vitest';
 import { cliEnv, startTestDaemon } from './helpers/daemon.js';
+import { holdPort } from './helpers/processes.js';
 import { useTempDir } from './helpers/temp-dir.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/allocate-once.mjs', import.meta.url));
@@ -26,13 +26,9 @@ function allocateInProcess(env: NodeJS.ProcessEnv, range: string): Promise<numbe
 it('gives 200 concurrent processes 200 distinct ports, none already in use by the OS', async () => {
   const dir = useTempDir();
   const daemon = await startTestDaemon(dir);
-  // Hold a few ports of the range with real listeners first.
+  // Hold a few ports of the range with real listeners first (one already busy on this host is held all the same).
   const held = [23000, 23001, 23050, 23199];
-  for (const port of held) {
-    const server: Server = createServer();
-    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', () => resolve()));
-    onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  }
+  for (const port of held) await holdPort(port);
   const env = cliEnv(dir, { PORTS_NO_AUTOSTART: '1' });
   const ports = await Promise.all(Array.from({ length: 200 }, () => allocateInProcess(env, '23000-23299')));
 

@@ -6,6 +6,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { startDaemon } from '../src/daemon/daemon.js';
 import { createSilentLogger } from '../src/daemon/logger.js';
 import { clientFor, pathsIn, startTestDaemon, testConfig, waitFor } from './helpers/daemon.js';
+import { freeBlock } from './helpers/processes.js';
 import { readStateFolder } from './helpers/store.js';
 import { useTempDir } from './helpers/temp-dir.js';
 
@@ -90,13 +91,14 @@ describe('the daemon on a real socket', () => {
   it('skips ports the OS already has in use, on every address family', async () => {
     const daemon = await startTestDaemon(useTempDir());
     const client = await clientFor(daemon.socketPath);
-    await listenOn(24000, '127.0.0.1');
-    await listenOn(24001, '::1');
-    await listenOn(24002, '0.0.0.0');
-    const { allocation } = await client.allocate({ pid: null, range: { start: 24000, end: 24010 } });
-    expect(allocation.port).toBe(24003);
-    await expect(client.allocate({ pid: null, port: 24001 })).rejects.toMatchObject({ code: 'E_CONFLICT', message: 'Port 24001 is in use by another process' });
-    await expect(client.allocate({ pid: null, range: { start: 24000, end: 24002 } })).rejects.toMatchObject({
+    const first = await freeBlock(4, 24000);
+    await listenOn(first, '127.0.0.1');
+    await listenOn(first + 1, '::1');
+    await listenOn(first + 2, '0.0.0.0');
+    const { allocation } = await client.allocate({ pid: null, range: { start: first, end: first + 3 } });
+    expect(allocation.port).toBe(first + 3);
+    await expect(client.allocate({ pid: null, port: first + 1 })).rejects.toMatchObject({ code: 'E_CONFLICT', message: `Port ${first + 1} is in use by another process` });
+    await expect(client.allocate({ pid: null, range: { start: first, end: first + 2 } })).rejects.toMatchObject({
       code: 'E_NO_FREE_PORT',
       message: expect.stringContaining('3 in use by other processes'),
     });

@@ -4,7 +4,7 @@ import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { BIN, cliEnv, pathsIn, ROOT, waitFor } from './helpers/daemon.js';
+import { BIN, cliEnv, clientFor, pathsIn, ROOT, waitFor } from './helpers/daemon.js';
 import { startServer, testPort } from './helpers/processes.js';
 import { runCli } from './helpers/run-cli.js';
 import { useTempDir } from './helpers/temp-dir.js';
@@ -91,16 +91,19 @@ describe.skipIf(!HAS_PRLIMIT)('out of file descriptors', () => {
     await waitFor(async () => (await runCli(['daemon', 'status'], env)).code === 0, 'the daemon to answer');
     const fds = () => readdirSync(`/proc/${daemon.pid}/fd`).length;
 
-    // Five live servers, allocated before they listen (as `ports run` does).
+    // Five live servers, allocated before they listen (as `ports run` does): through a client in
+    // this process, well inside the servers' delay even on a loaded machine (a CLI process per
+    // allocation could take longer than the delay, and meet the server already listening).
+    const allocator = await clientFor(socketPath);
     const servers = await Promise.all(
       Array.from({ length: 5 }, async () => {
         const port = await testPort();
         const server = startServer(port, '--delay', '1000');
-        const allocated = await runCli(['allocate', `live-${port}`, '--port', String(port), '--pid', String(server.pid)], env);
-        expect(allocated.code, allocated.stderr).toBe(0);
+        await allocator.allocate({ service: `live-${port}`, port, pid: server.pid });
         return { port, server };
       }),
     );
+    await allocator.close();
     await Promise.all(servers.map(({ server }) => server.listening));
 
     // Clients open far more connections than the daemon admits, and keep churning them.

@@ -8,7 +8,7 @@ import type { Daemon } from '../src/daemon/daemon.js';
 import { createSilentLogger } from '../src/daemon/logger.js';
 import { startDaemon } from '../src/daemon/daemon.js';
 import { cliEnv, pathsIn, startTestDaemon, testConfig, waitFor } from './helpers/daemon.js';
-import { spawnTracked, startSleeper } from './helpers/processes.js';
+import { freeBlock, spawnTracked, startSleeper } from './helpers/processes.js';
 import { runCli } from './helpers/run-cli.js';
 import { useTempDir } from './helpers/temp-dir.js';
 
@@ -156,14 +156,15 @@ describe.skipIf(portpickerMissing !== null)('portserver socket: the real portpic
   });
 
   it('refuses once its pool is used up, and portpicker then falls back on its own', async () => {
-    const { daemon, portserverSocket } = await portserverDaemon({ portserver: { range: { start: 24990, end: 24990 } } });
+    const pool = await freeBlock(1, 24900);
+    const { daemon, portserverSocket } = await portserverDaemon({ portserver: { range: { start: pool, end: pool } } });
     const { line, stderr } = await firstLine(python(holdPorts(2), portserverSocket));
     const [pid, first, second] = line.split(' ').map(Number);
-    expect(first).toBe(24990);
+    expect(first).toBe(pool);
     // The client's silent fallback: a port of its own choosing, and one line on stderr.
-    expect(second).not.toBe(24990);
+    expect(second).not.toBe(pool);
     expect(stderr).toContain('Portserver failed to find a port.');
-    expect(portpickerOf(daemon, pid ?? 0)).toEqual([24990]);
+    expect(portpickerOf(daemon, pid ?? 0)).toEqual([pool]);
     expect(await daemon.core.metrics.text()).toMatch(/ports_portserver_requests_total\{result="exhausted"\} 1\b/);
   });
 });

@@ -4,6 +4,7 @@ import type { AllocateFlags } from './commands/allocate.js';
 import type { DaemonStartFlags } from './commands/daemon.js';
 import type { CleanupFlags } from './commands/cleanup.js';
 import type { EventsFlags } from './commands/events.js';
+import type { KillFlags } from './commands/kill.js';
 import type { RunFlags } from './commands/run.js';
 import type { WaitFlags } from './commands/wait.js';
 import type { ReleaseFlags } from './commands/release.js';
@@ -65,6 +66,7 @@ export function createProgram(ctx: CliContext): ProgramRun {
     .option('--state-dir <dir>', 'state folder (default: $PORTS_STATE_DIR or $XDG_STATE_HOME/portkeeper)')
     .option('--config <file>', 'config file layered over the shipped defaults (default: $PORTS_CONFIG)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
+    .addOption(new Option('--log-format <format>', 'the foreground log on stderr (default: pretty on a terminal, json otherwise; daemon.log is always JSON)').choices(['pretty', 'json']))
     .option('--portserver-socket <path>', "also serve Google portpicker's portserver protocol on this socket (for PORTSERVER_ADDRESS)")
     .addOption(jsonOption())
     .action(run(async (flags: DaemonStartFlags) => (await import('./commands/daemon.js')).runDaemonStart(flags, ctx)));
@@ -156,6 +158,16 @@ export function createProgram(ctx: CliContext): ProgramRun {
     .action(run(async (flags: CleanupFlags) => (await import('./commands/cleanup.js')).runCleanup(flags, ctx)));
 
   program
+    .command('kill')
+    .description('stop whatever listens on these ports (TCP or UDP, IPv4 or IPv6; never their clients), then release their allocations')
+    .argument('<ports...>', 'the ports to free (1-65535)')
+    .option('--timeout <duration>', 'how long to wait after SIGTERM before SIGKILL (default 10s)')
+    .option('--force', 'also stop processes of other users (only root can)')
+    .option('--dry-run', 'show what would be stopped and released, change nothing')
+    .addOption(jsonOption())
+    .action(run(async (ports: string[], flags: KillFlags) => (await import('./commands/kill.js')).runKill(ports, flags, ctx)));
+
+  program
     .command('renew')
     .description('extend leases (--ttl) by their length, or by a new one')
     .argument('[ports...]', 'ports to renew')
@@ -176,6 +188,8 @@ export function createProgram(ctx: CliContext): ProgramRun {
     .description('wait until something listens on a port or service (127.0.0.1 or ::1); exit 7 on timeout')
     .argument('<port-or-service>')
     .option('--timeout <duration>', 'give up after this long (default 60s)')
+    .option('--http <path>', 'wait until GET PATH answers 2xx or 3xx (redirects are not followed), e.g. /health')
+    .option('--free', 'wait until nothing listens on the port any more (TCP or UDP, any address)')
     .addOption(jsonOption())
     .action(run(async (target: string, flags: WaitFlags) => (await import('./commands/wait.js')).runWait(target, flags, ctx)));
 

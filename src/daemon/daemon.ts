@@ -18,6 +18,7 @@ import { startPortserver } from '../portserver/start.js';
 import { createAuditFile } from './audit.js';
 import { createDaemonCore, type DaemonCore } from './core.js';
 import { startMetricsServer, type MetricsServer } from './metrics-http.js';
+import type { LogFormat } from './log-pretty.js';
 import { createDaemonLogger } from './logger.js';
 import { policyFromConfig } from './policy.js';
 import { ownFiles, refuseLinks } from './own-files.js';
@@ -43,6 +44,8 @@ export interface DaemonOptions {
   stateDir: string;
   /** Log to stderr as well as daemon.log. */
   foreground: boolean;
+  /** How the stderr copy looks in the foreground (default: JSON lines, no colour). */
+  stderrLog?: { format: LogFormat; colour: boolean };
   clock?: Clock;
   processes?: ProcessInspector;
   /** Health probes (tests may pass fakes); default: /proc and real connections. */
@@ -80,7 +83,11 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   // and a log or audit trail that quietly went nowhere would be worse than not starting).
   await refuseLinks(ownFiles(paths));
 
-  const log = options.logger ?? createDaemonLogger({ file: paths.daemonLog, level: config.log_level, stderr: options.foreground });
+  const log = options.logger ?? createDaemonLogger({
+      file: paths.daemonLog,
+      level: config.log_level,
+      stderr: options.foreground ? (options.stderrLog ?? { format: 'json', colour: false }) : false,
+    });
   // Opened now, so a file that cannot be written stops the start before the lock is taken.
   const auditFile = createAuditFile({
     path: paths.auditLog,

@@ -4,6 +4,7 @@ import { loadConfig } from '../config/load.js';
 import { isPortsError, toPortsError } from '../errors.js';
 import { defaultSocketPath, defaultStateDir, userConfigFile } from '../shared/paths.js';
 import { startDaemon, type Daemon } from './daemon.js';
+import type { LogFormat } from './log-pretty.js';
 
 /**
  * Wiring for `ports daemon --foreground`: config layers, paths, the real dependencies, signals.
@@ -18,11 +19,22 @@ export interface DaemonFlags {
   portserverSocket?: string;
   /** Log only to daemon.log (the background daemon has no terminal). */
   detached?: boolean;
+  /** The stderr copy of the log: `pretty` or `json` (default: pretty on a terminal, JSON otherwise). */
+  logFormat?: string;
 }
 
 export interface DaemonRunIo {
   env: NodeJS.ProcessEnv;
   message(text: string): void;
+  /** Whether stderr is a terminal (readable log lines by default, colour unless NO_COLOR). */
+  stderrIsTTY?: boolean;
+}
+
+/** The foreground's stderr log: readable on a terminal, JSON lines for tools and files, or as asked. */
+export function stderrLogFormat(flags: Pick<DaemonFlags, 'logFormat'>, io: Pick<DaemonRunIo, 'env' | 'stderrIsTTY'>): { format: LogFormat; colour: boolean } {
+  const format: LogFormat = flags.logFormat === 'json' || flags.logFormat === 'pretty' ? flags.logFormat : io.stderrIsTTY === true ? 'pretty' : 'json';
+  const noColour = (io.env['NO_COLOR'] ?? '') !== '' || io.env['TERM'] === 'dumb';
+  return { format, colour: format === 'pretty' && io.stderrIsTTY === true && !noColour };
 }
 
 export function resolveDaemonSetup(flags: DaemonFlags, env: NodeJS.ProcessEnv) {
@@ -52,7 +64,13 @@ export async function runDaemonForeground(flags: DaemonFlags, io: DaemonRunIo): 
   let daemon: Daemon;
   try {
     const setup = resolveDaemonSetup(flags, io.env);
-    daemon = await startDaemon({ config: setup.config, socketPath: setup.socketPath, stateDir: setup.stateDir, foreground: flags.detached !== true });
+    daemon = await startDaemon({
+      config: setup.config,
+      socketPath: setup.socketPath,
+      stateDir: setup.stateDir,
+      foreground: flags.detached !== true,
+      stderrLog: stderrLogFormat(flags, io),
+    });
   } catch (error) {
     const wrapped = toPortsError(error);
     io.message(wrapped.code === 'E_INTERNAL' ? `portkeeper daemon failed to start (a bug): ${(error as Error).stack ?? wrapped.message}` : wrapped.message);

@@ -15,9 +15,12 @@ export interface Listener {
   command: string | null;
 }
 
-/** socket inode → pid, for the inodes asked about. */
-function findSocketOwners(inodes: ReadonlySet<number>): Map<number, number> {
-  const owners = new Map<number, number>();
+/**
+ * socket inode → pids, for the inodes asked about: the first process found per inode, or with
+ * `all` every process that holds it (a pre-forking server's workers share its listening socket).
+ */
+function findSocketOwners(inodes: ReadonlySet<number>, all: boolean): Map<number, number[]> {
+  const owners = new Map<number, number[]>();
   if (inodes.size === 0) return owners;
   let pids: string[];
   try {
@@ -41,30 +44,39 @@ function findSocketOwners(inodes: ReadonlySet<number>): Map<number, number> {
       }
       if (!target.startsWith('socket:[')) continue;
       const inode = Number(target.slice(8, -1));
-      if (inodes.has(inode) && !owners.has(inode)) owners.set(inode, Number(pid));
+      if (!inodes.has(inode)) continue;
+      const holders = owners.get(inode);
+      if (!holders) owners.set(inode, [Number(pid)]);
+      else if (all && !holders.includes(Number(pid))) holders.push(Number(pid));
     }
-    if (owners.size === inodes.size) break;
+    if (!all && owners.size === inodes.size) break;
   }
   return owners;
 }
 
-/** The listeners on each of `ports` (a port nobody listens on maps to []). */
-export async function listenersOn(ports: readonly number[]): Promise<Map<number, Listener[]>> {
+/**
+ * The listeners on each of `ports` (a port nobody listens on maps to []). With `allHolders`, every
+ * process holding a listening socket is listed (what `ports kill` must stop); otherwise the first
+ * one found per socket.
+ */
+export async function listenersOn(ports: readonly number[], options: { allHolders?: boolean } = {}): Promise<Map<number, Listener[]>> {
   const wanted = new Set(ports);
   const result = new Map<number, Listener[]>(ports.map((port) => [port, []]));
   const table = readSocketTable();
   if (!table) return result;
   const entries = table.entries.filter((entry) => wanted.has(entry.port));
-  const owners = findSocketOwners(new Set(entries.map((entry) => entry.inode)));
+  const owners = findSocketOwners(new Set(entries.map((entry) => entry.inode)), options.allHolders === true);
   const seen = new Set<string>();
   for (const entry of entries) {
-    const pid = owners.get(entry.inode) ?? null;
-    // One process listening on IPv4 and IPv6 (or TCP and UDP) is one listener.
-    const key = `${entry.port}:${pid ?? `inode${entry.inode}`}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    const args = pid !== null ? await readCmdline(pid) : null;
-    result.get(entry.port)?.push({ port: entry.port, inode: entry.inode, protocol: entry.protocol, pid, command: args ? args.join(' ') : null });
+    const pids: Array<number | null> = owners.get(entry.inode) ?? [null];
+    for (const pid of pids) {
+      // One process listening on IPv4 and IPv6 (or TCP and UDP) is one listener.
+      const key = `${entry.port}:${pid ?? `inode${entry.inode}`}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const args = pid !== null ? await readCmdline(pid) : null;
+      result.get(entry.port)?.push({ port: entry.port, inode: entry.inode, protocol: entry.protocol, pid, command: args ? args.join(' ') : null });
+    }
   }
   return result;
 }

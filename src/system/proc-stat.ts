@@ -83,3 +83,13 @@ export function processExists(pid: number): boolean {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+/** The process's real uid (first field of `Uid:` in /proc/<pid>/status), or null when unreadable. */
+export async function readUid(pid: number): Promise<number | null> {
+  try {
+    const match = /^Uid:\s*(\d+)/m.exec(await readFile(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) : null;
+  } catch {
+    return null;
+  }
+}

@@ -54,3 +54,39 @@ export async function testPort(): Promise<number> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
 }
+
+function bindsNow(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * `count` consecutive ports from `from` up that the kernel lets us bind right now on every
+ * address (0.0.0.0 and ::), outside the ephemeral range a daemon skips: for tests that need a
+ * known block (a pool of one, neighbours held by listeners). A busy host only moves the block.
+ */
+export async function freeBlock(count: number, from: number): Promise<number> {
+  let first = from;
+  for (let port = from; port < from + 2000; port++) {
+    const free = (await bindsNow(port, '0.0.0.0')) && (await bindsNow(port, '::'));
+    if (!free) {
+      first = port + 1;
+      continue;
+    }
+    if (port - first + 1 === count) return first;
+  }
+  throw new Error(`no ${count} consecutive free ports in ${from}-${from + 1999}`);
+}
+
+/** Listen on `port` at 127.0.0.1 until the test ends; a port something else already holds is busy all the same. */
+export async function holdPort(port: number): Promise<void> {
+  const server = createServer();
+  const held = await new Promise<boolean>((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => resolve(true));
+  });
+  if (held) onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
+}

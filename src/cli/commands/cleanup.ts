@@ -1,7 +1,7 @@
 import { PortsError } from '../../errors.js';
 import type { CleanupEntry } from '../../protocol/results.js';
 import { belongsTo, listenersOn, type Listener } from '../../system/listeners.js';
-import { procInspector } from '../../system/process-info.js';
+import { stopProcesses } from '../../system/stop-processes.js';
 import { parseDuration } from '../duration.js';
 import { escapeText } from '../escape.js';
 import type { CliContext, CommonFlags } from '../context.js';
@@ -9,8 +9,9 @@ import type { CliContext, CommonFlags } from '../context.js';
 /**
  * `ports cleanup`: sweep now (dead, reused or expired owners; or every allocation of --owner),
  * optionally stopping what still listens on those ports (--kill: SIGTERM, then SIGKILL after
- * --timeout). Only the allocation's owner or its descendants (same process group or session)
- * are stopped, unless --force. Ports are matched exactly from the LISTEN tables.
+ * --timeout, by the stopProcesses that `ports kill` uses too). Only the allocation's owner or its
+ * descendants (same process group or session) are stopped, unless --force. Ports are matched
+ * exactly from the LISTEN tables.
  */
 export interface CleanupFlags extends CommonFlags {
   owner?: string;
@@ -26,13 +27,6 @@ interface KillReport {
   command: string | null;
   signal: 'SIGTERM' | 'SIGKILL' | null;
   skipped?: string;
-}
-
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function isGone(pid: number): Promise<boolean> {
-  const process = await procInspector.inspect(pid);
-  return process === null || process.zombie;
 }
 
 async function stopListeners(entry: CleanupEntry, listeners: Listener[], flags: CleanupFlags, timeoutMs: number): Promise<KillReport[]> {
@@ -63,23 +57,14 @@ async function stopListeners(entry: CleanupEntry, listeners: Listener[], flags: 
     reports.push({ pid: listener.pid, command: listener.command, signal: 'SIGTERM' });
   }
   const targets = reports.filter((report): report is KillReport & { pid: number } => report.signal === 'SIGTERM' && report.pid !== null);
+  const outcomes = await stopProcesses(targets, { timeoutMs });
   for (const target of targets) {
-    try {
-      process.kill(target.pid, 'SIGTERM');
-    } catch {
-      // Already gone.
-    }
-  }
-  const deadline = Date.now() + timeoutMs;
-  for (const target of targets) {
-    while (!(await isGone(target.pid)) && Date.now() < deadline) await pause(50);
-    if (!(await isGone(target.pid))) {
-      try {
-        process.kill(target.pid, 'SIGKILL');
-        target.signal = 'SIGKILL';
-      } catch {
-        // Gone in between.
-      }
+    const outcome = outcomes.get(target.pid);
+    // Gone before the signal: it stopped all the same, as SIGTERM asks.
+    if (outcome?.signal) target.signal = outcome.signal;
+    if (outcome?.error && !outcome.exited) {
+      target.signal = null;
+      target.skipped = outcome.error;
     }
   }
   return reports;

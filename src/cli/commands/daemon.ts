@@ -19,6 +19,7 @@ export interface DaemonStartFlags extends CommonFlags {
   config?: string;
   logLevel?: string;
   portserverSocket?: string;
+  logFormat?: string;
 }
 
 /** A client that skipped hello: only `shutdown` works on it (the daemon allows that one op first). */
@@ -78,7 +79,7 @@ async function startInBackground(flags: DaemonStartFlags, ctx: CliContext): Prom
 export async function runDaemonStart(flags: DaemonStartFlags, ctx: CliContext): Promise<number> {
   if (flags.foreground) {
     const { runDaemonForeground } = await import('../../daemon/main.js');
-    return runDaemonForeground(flags, { env: ctx.env, message: (text) => ctx.out.message(text) });
+    return runDaemonForeground(flags, { env: ctx.env, message: (text) => ctx.out.message(text), stderrIsTTY: ctx.out.stderrIsTTY });
   }
   const running = await connectIfRunning(ctx, flags.socket);
   if (running) {
