@@ -39,9 +39,15 @@ export const HELP_EXAMPLES: Readonly<Record<string, ReadonlyArray<readonly [comm
     ['ports renew 5400 --ttl 2h', 'a new lease of two hours'],
   ],
   who: [['ports who 3000', 'the allocation holding 3000 and what listens on it']],
+  kill: [
+    ['ports kill 3000', 'stop what listens on 3000 (SIGTERM, SIGKILL after 10s), release it'],
+    ['ports kill 3000 3001 --dry-run', 'what would be stopped, changing nothing'],
+  ],
   wait: [
     ['ports wait 3000', 'until something listens on 3000 (60s at most)'],
     ['ports wait web --timeout 2m', "until service web's port is listened on"],
+    ['ports wait web --http /health', 'until GET /health answers 2xx or 3xx'],
+    ['ports wait 3000 --free', 'until nothing listens on 3000 any more'],
   ],
   get: [
     ['ports get api', 'the port of service api'],
