@@ -5,7 +5,7 @@ import type { Output } from './output.js';
 export interface CliContext {
   out: Output;
   env: NodeJS.ProcessEnv;
-  /** A client past hello; starts the daemon unless autostart is false or PORTS_NO_AUTOSTART=1. */
+  /** A client past hello; starts the daemon unless autostart is false or PORTS_NO_AUTOSTART turns it off. */
   connect(options?: { autostart?: boolean; socketPath?: string }): Promise<PortsClient>;
   /** The default owner pid of an allocation. */
   callerPid(): Promise<number>;

@@ -27,7 +27,7 @@ export async function runCli(argv: string[], streams: CliStreams): Promise<numbe
       });
       const daemonVersion = client.daemon?.version;
       if (daemonVersion && daemonVersion !== PACKAGE_VERSION && !json) {
-        out.message(`note: the daemon runs portkeeper ${daemonVersion}, this CLI is ${PACKAGE_VERSION}; restart it with: ports daemon stop && ports daemon`);
+        out.message(`note: the daemon runs portkeeper ${daemonVersion}, this CLI is ${PACKAGE_VERSION}; restart it with: ports daemon restart`);
       }
       return client;
     },
@@ -38,9 +38,12 @@ export async function runCli(argv: string[], streams: CliStreams): Promise<numbe
     return exitCode();
   } catch (error) {
     if (error instanceof CommanderError) {
-      // Help and version exit 0; every other commander error is a usage error.
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
-      if (json) out.json({ ok: false, error: { code: 'E_USAGE', message: error.message } });
+      // Help and version asked for exit 0. Help shown because something was missing (`ports`
+      // alone) and every other commander error are usage errors.
+      const asked = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help';
+      if (asked && error.exitCode === 0) return 0;
+      const message = error.code === 'commander.help' ? 'Name a command; ports --help lists them' : error.message.replace(/^error: /, '');
+      if (json) out.json({ ok: false, error: { code: 'E_USAGE', message } });
       return 2;
     }
     const wrapped = toPortsError(error);

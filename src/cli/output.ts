@@ -11,7 +11,10 @@ export interface CliStreams {
 }
 
 export interface Output {
+  /** stdout is a terminal: tables, colour. */
   readonly isTTY: boolean;
+  /** stderr is a terminal: someone reads the messages now (stdout may be `$(…)`). */
+  readonly stderrIsTTY: boolean;
   /** A result line on stdout. */
   result(text: string): void;
   /** A message on stderr. */
@@ -34,6 +37,7 @@ export function createOutput(streams: CliStreams): Output {
   const paint = (code: string) => (text: string) => (color ? `\u001b[${code}m${text}\u001b[0m` : text);
   return {
     isTTY,
+    stderrIsTTY: streams.stderr.isTTY === true,
     result: (text) => void streams.stdout.write(`${text}\n`),
     message: (text) => void streams.stderr.write(`${text}\n`),
     json: (value) => void streams.stdout.write(`${JSON.stringify({ schemaVersion: JSON_SCHEMA_VERSION, ...value }, null, 2)}\n`),

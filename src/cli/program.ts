@@ -10,6 +10,11 @@ import type { WaitFlags } from './commands/wait.js';
 import type { ReleaseFlags } from './commands/release.js';
 import type { StatusFlags } from './commands/status.js';
 import type { CliContext, CommonFlags } from './context.js';
+import { commandPath, walkCommands } from './command-tree.js';
+import { escapeMessage } from './escape.js';
+import { showDefaultCommandOptions, showHelp } from './help-command.js';
+import { attachExamples } from './help-examples.js';
+import { rejectRepeatedFlags } from './repeated-flags.js';
 
 /**
  * The `ports` command line: commander only. Each action calls a plain async function that
@@ -22,6 +27,11 @@ export interface ProgramRun {
 }
 
 const jsonOption = () => new Option('--json', 'print one JSON object on stdout');
+
+/** Commander's parser errors read `error: …`; every error of ours reads `ports: …` (docs/cli.md, Output rules). */
+export function portsErrorText(text: string): string {
+  return escapeMessage(text.replace(/^error: /, 'ports: '));
+}
 
 export function createProgram(ctx: CliContext): ProgramRun {
   let code = 0;
@@ -40,10 +50,14 @@ export function createProgram(ctx: CliContext): ProgramRun {
     .configureOutput({
       writeOut: (text) => ctx.out.result(text.trimEnd()),
       writeErr: (text) => ctx.out.message(text.trimEnd()),
+      outputError: (text, write) => write(portsErrorText(text)),
     });
 
-  const daemon = program.command('daemon').description('run, stop or inspect the daemon');
-  daemon
+  const daemon = program
+    .command('daemon')
+    .summary('run, stop, restart or inspect the daemon')
+    .description('run, stop, restart or inspect the daemon; without a command, start it (the options below)');
+  const start = daemon
     .command('start', { isDefault: true })
     .description('start the daemon (in the background unless --foreground)')
     .option('--foreground', 'run in this terminal, logging to stderr too')
@@ -66,6 +80,13 @@ export function createProgram(ctx: CliContext): ProgramRun {
     .description('pid, uptime, version and paths of the running daemon (exit 3 when none runs)')
     .addOption(jsonOption())
     .action(run(async (flags: CommonFlags) => (await import('./commands/daemon.js')).runDaemonStatus(flags, ctx)));
+  const restart = daemon
+    .command('restart')
+    .description('stop the daemon if one runs, wait until it is gone, and start it again with these flags (to apply a new config or version)');
+  // The same flags as start, whichever start has.
+  for (const option of start.options) restart.addOption(option);
+  restart.action(run(async (flags: DaemonStartFlags) => (await import('./commands/daemon.js')).runDaemonRestart(flags, ctx)));
+  showDefaultCommandOptions(daemon, start);
 
   program
     .command('allocate')
@@ -207,6 +228,21 @@ export function createProgram(ctx: CliContext): ProgramRun {
     .description('Prometheus text exposition of the daemon’s metrics')
     .addOption(jsonOption())
     .action(run(async (flags: CommonFlags) => (await import('./commands/metrics.js')).runMetrics(flags, ctx)));
+
+  program
+    .command('help')
+    .description('show the help of a command (ports help daemon stop)')
+    .argument('[command...]', 'the command, and its subcommand')
+    .action((names: string[]) => {
+      code = showHelp(program, names);
+    });
+
+  // Rules for every command, including those added above later.
+  for (const command of walkCommands(program)) {
+    command.showHelpAfterError(`(run ${commandPath(command)} --help for usage)`);
+    rejectRepeatedFlags(command);
+    attachExamples(command);
+  }
 
   return { program, exitCode: () => code };
 }

@@ -7,7 +7,7 @@ import { connectSocket } from './socket-transport.js';
 export interface ConnectOptions {
   /** Socket path; default: $PORTS_SOCKET, user config, XDG default. */
   socketPath?: string;
-  /** Start the daemon when none answers (default true unless PORTS_NO_AUTOSTART=1). */
+  /** Start the daemon when none answers (default true unless PORTS_NO_AUTOSTART turns it off: see autostartAllowed). */
   autostart?: boolean;
   /** How long to wait for an auto-started daemon, in ms (default 15000). */
   startTimeoutMs?: number;
@@ -29,11 +29,24 @@ async function tryConnect(socketPath: string, clientName: string | undefined): P
 
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Values of PORTS_NO_AUTOSTART that leave autostart on (compared trimmed, ignoring case). */
+const AUTOSTART_ON = new Set(['', '0', 'false', 'no', 'off']);
+
+/**
+ * Whether PORTS_NO_AUTOSTART leaves autostart on. Unset, empty, `0`, `false`, `no` or `off` (any
+ * case) leave it on; `1`, `true`, `yes`, `on` and any other value turn it off, as `NO_COLOR` does:
+ * setting the variable at all says "no". Pure.
+ */
+export function autostartAllowed(env: NodeJS.ProcessEnv): boolean {
+  const value = env['PORTS_NO_AUTOSTART'];
+  return value === undefined || AUTOSTART_ON.has(value.trim().toLowerCase());
+}
+
 /** Connect and hello, starting the daemon in the background if none runs and autostart is on. */
 export async function connectClient(options: ConnectOptions = {}): Promise<PortsClient> {
   const env = options.env ?? process.env;
   const socketPath = options.socketPath ?? locateSocket(env);
-  const autostart = options.autostart ?? env['PORTS_NO_AUTOSTART'] !== '1';
+  const autostart = options.autostart ?? autostartAllowed(env);
   try {
     return await tryConnect(socketPath, options.clientName);
   } catch (error) {

@@ -74,6 +74,8 @@ export interface HealthStatistics {
   check_interval_ms: number;
   max_failures: number;
   cleanup_stale_allocations: boolean;
+  /** From the configuration: how long after its creation an allocation may go without a listener. Daemons before this field leave it out. */
+  startup_grace_ms: number;
   total_allocations: number;
   tracked_allocations: number;
   failing_allocations: number;
@@ -308,6 +310,7 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
         check_interval_ms: settings.checkIntervalMs,
         max_failures: settings.maxFailures,
         cleanup_stale_allocations: settings.cleanup,
+        startup_grace_ms: settings.startupGraceMs,
         total_allocations: summary.total,
         tracked_allocations: summary.tracked,
         failing_allocations: failing.length,

@@ -5,6 +5,9 @@ import { parseDuration } from '../duration.js';
 import type { CliContext, CommonFlags } from '../context.js';
 import { parseIntFlag } from '../flags.js';
 import { ciOwner } from '../ci-owner.js';
+import { graceHint, isShell, mayNeedGraceHint } from '../allocate-hint.js';
+import type { PortsClient } from '../../client/client.js';
+import type { AllocateResult } from '../../protocol/results.js';
 
 export interface AllocateFlags extends CommonFlags {
   type?: string;
@@ -54,9 +57,26 @@ export async function runAllocate(service: string | undefined, flags: AllocateFl
     } else {
       for (const warning of result.warnings) ctx.out.message(`warning: ${warning}`);
       ctx.out.result(String(result.allocation.port));
+      await printGraceHint(result, flags, ctx, client);
     }
     return 0;
   } finally {
     await client.close();
+  }
+}
+
+/** The grace-period hint (src/cli/allocate-hint.ts), when a person at a terminal may fall into that trap. */
+async function printGraceHint(result: AllocateResult, flags: AllocateFlags, ctx: CliContext, client: PortsClient): Promise<void> {
+  const { allocation } = result;
+  const candidate = { json: flags.json === true, stderrIsTTY: ctx.out.stderrIsTTY, existing: result.existing, pid: allocation.pid, listenCheck: allocation.listenCheck };
+  if (!mayNeedGraceHint(candidate) || allocation.pid === null) return;
+  try {
+    const { readProcStat } = await import('../../system/proc-stat.js');
+    if (!isShell((await readProcStat(allocation.pid))?.comm ?? null)) return;
+    // The daemon's own settings: the summary costs the same at any number of allocations.
+    const hint = graceHint(allocation.port, (await client.status({ summary: true })).health);
+    if (hint !== null) ctx.out.message(hint);
+  } catch {
+    // Only a hint: the port is allocated and printed either way.
   }
 }

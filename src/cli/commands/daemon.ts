@@ -23,8 +23,8 @@ export interface DaemonStartFlags extends CommonFlags {
 }
 
 /** A client that skipped hello: only `shutdown` works on it (the daemon allows that one op first). */
-async function connectWithoutHello(ctx: CliContext): Promise<Client> {
-  return new Client(await connectSocket({ path: locateSocket(ctx.env) }));
+async function connectWithoutHello(ctx: CliContext, socketPath?: string): Promise<Client> {
+  return new Client(await connectSocket({ path: socketPath ?? locateSocket(ctx.env) }));
 }
 
 async function connectIfRunning(ctx: CliContext, socketPath?: string): Promise<Client | null> {
@@ -39,17 +39,11 @@ async function connectIfRunning(ctx: CliContext, socketPath?: string): Promise<C
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export async function runDaemonStart(flags: DaemonStartFlags, ctx: CliContext): Promise<number> {
-  if (flags.foreground) {
-    const { runDaemonForeground } = await import('../../daemon/main.js');
-    return runDaemonForeground(flags, { env: ctx.env, message: (text) => ctx.out.message(text), stderrIsTTY: process.stderr.isTTY === true });
-  }
-  const running = await connectIfRunning(ctx, flags.socket);
-  if (running) {
-    const pid = running.daemon?.pid;
-    await running.close();
-    throw new PortsError('E_ALREADY_RUNNING', `portkeeper daemon already running (pid ${pid})`, { pid });
-  }
+/** A daemon that answered after start-up: its hello, or the exit code of one that failed to start (its errors printed). */
+type Started = { ok: true; pid: number | undefined; socket: string | undefined; stateDir: string | undefined } | { ok: false; exitCode: number };
+
+/** Spawn `ports daemon --foreground --detached` with these flags and wait (up to 15 s) until it answers. */
+async function startInBackground(flags: DaemonStartFlags, ctx: CliContext): Promise<Started> {
   const args = [BIN_PATH, 'daemon', '--foreground', '--detached'];
   // The daemon runs in /: relative paths are made absolute here.
   if (flags.socket) args.push('--socket', resolve(flags.socket));
@@ -66,7 +60,7 @@ export async function runDaemonStart(flags: DaemonStartFlags, ctx: CliContext): 
     await pause(100);
     if (exited !== null) {
       ctx.out.message(errors.trim() || `the daemon exited with code ${exited}`);
-      return exited;
+      return { ok: false, exitCode: exited };
     }
     const client = await connectIfRunning(ctx, flags.socket !== undefined ? resolve(flags.socket) : undefined);
     if (client) {
@@ -74,14 +68,30 @@ export async function runDaemonStart(flags: DaemonStartFlags, ctx: CliContext): 
       await client.close();
       child.stderr?.destroy();
       child.unref();
-      if (flags.json) ctx.out.json({ started: true, pid: hello?.pid, socket: hello?.socket, stateDir: hello?.stateDir });
-      else ctx.out.message(`portkeeper daemon started (pid ${hello?.pid}, socket ${hello?.socket})`);
-      return 0;
+      return { ok: true, pid: hello?.pid, socket: hello?.socket, stateDir: hello?.stateDir };
     }
   }
   child.stderr?.destroy();
   child.unref();
   throw new PortsError('E_TIMEOUT', 'The daemon did not answer within 15 s of starting; run `ports daemon --foreground` to see why');
+}
+
+export async function runDaemonStart(flags: DaemonStartFlags, ctx: CliContext): Promise<number> {
+  if (flags.foreground) {
+    const { runDaemonForeground } = await import('../../daemon/main.js');
+    return runDaemonForeground(flags, { env: ctx.env, message: (text) => ctx.out.message(text), stderrIsTTY: ctx.out.stderrIsTTY });
+  }
+  const running = await connectIfRunning(ctx, flags.socket);
+  if (running) {
+    const pid = running.daemon?.pid;
+    await running.close();
+    throw new PortsError('E_ALREADY_RUNNING', `portkeeper daemon already running (pid ${pid})`, { pid });
+  }
+  const started = await startInBackground(flags, ctx);
+  if (!started.ok) return started.exitCode;
+  if (flags.json) ctx.out.json({ started: true, pid: started.pid, socket: started.socket, stateDir: started.stateDir });
+  else ctx.out.message(`portkeeper daemon started (pid ${started.pid}, socket ${started.socket})`);
+  return 0;
 }
 
 /** Gone, or a zombie waiting to be reaped (a background daemon's parent is init). */
@@ -90,32 +100,69 @@ async function isGone(pid: number): Promise<boolean> {
   return owner === null || owner.zombie;
 }
 
-export async function runDaemonStop(flags: CommonFlags, ctx: CliContext): Promise<number> {
+/** What `stopDaemon` stopped: its pid, and its state folder when it said it in hello. */
+interface Stopped {
+  pid: number;
+  stateDir: string | null;
+}
+
+/** Stop the daemon on `socketPath` (default: the located one) and wait until its process is gone; null when none ran. */
+async function stopDaemon(ctx: CliContext, socketPath?: string): Promise<Stopped | null> {
   let client: Client | null;
-  let pid = 0;
+  let stopped: Stopped;
   try {
-    client = await connectIfRunning(ctx);
-    pid = client?.daemon?.pid ?? 0;
+    client = await connectIfRunning(ctx, socketPath);
+    const hello = client?.daemon;
+    stopped = { pid: hello?.pid ?? 0, stateDir: hello?.stateDir ?? null };
   } catch (error) {
     // A daemon of another protocol version: stop it anyway, it is what the user asked for.
     if (!isPortsError(error) || error.code !== 'E_VERSION_MISMATCH') throw error;
-    client = await connectWithoutHello(ctx);
-    pid = typeof error.details?.['daemonPid'] === 'number' ? error.details['daemonPid'] : 0;
+    client = await connectWithoutHello(ctx, socketPath);
+    stopped = { pid: typeof error.details?.['daemonPid'] === 'number' ? error.details['daemonPid'] : 0, stateDir: null };
   }
-  if (!client) {
+  if (!client) return null;
+  await client.shutdown();
+  await client.close();
+  const deadline = Date.now() + 30_000;
+  while (stopped.pid > 0 && !(await isGone(stopped.pid))) {
+    if (Date.now() > deadline) throw new PortsError('E_TIMEOUT', `The daemon (pid ${stopped.pid}) did not stop within 30 s`, { pid: stopped.pid });
+    await pause(50);
+  }
+  return stopped;
+}
+
+export async function runDaemonStop(flags: CommonFlags, ctx: CliContext): Promise<number> {
+  const stopped = await stopDaemon(ctx);
+  if (!stopped) {
     if (flags.json) ctx.out.json({ stopped: false, running: false });
     else ctx.out.message('no portkeeper daemon is running');
     return 0;
   }
-  await client.shutdown();
-  await client.close();
-  const deadline = Date.now() + 30_000;
-  while (pid > 0 && !(await isGone(pid))) {
-    if (Date.now() > deadline) throw new PortsError('E_TIMEOUT', `The daemon (pid ${pid}) did not stop within 30 s`, { pid });
-    await pause(50);
+  if (flags.json) ctx.out.json({ stopped: true, pid: stopped.pid });
+  else ctx.out.message(`portkeeper daemon stopped (pid ${stopped.pid})`);
+  return 0;
+}
+
+/**
+ * `ports daemon restart [start flags]`: `ports daemon stop`, then `ports daemon [start flags]`.
+ * The flags are not taken from the daemon that ran (its config, env and flags are resolved
+ * afresh, which is what a restart to apply a new config wants), so a state folder that changes
+ * is pointed out.
+ */
+export async function runDaemonRestart(flags: DaemonStartFlags, ctx: CliContext): Promise<number> {
+  const stopped = await stopDaemon(ctx, flags.socket !== undefined ? resolve(flags.socket) : undefined);
+  if (!flags.json) ctx.out.message(stopped ? `portkeeper daemon stopped (pid ${stopped.pid})` : 'no portkeeper daemon was running');
+  if (flags.foreground) return runDaemonStart(flags, ctx);
+  const started = await startInBackground(flags, ctx);
+  if (!started.ok) return started.exitCode;
+  if (flags.json) {
+    ctx.out.json({ stoppedPid: stopped?.pid ?? null, started: true, pid: started.pid, socket: started.socket, stateDir: started.stateDir });
+    return 0;
   }
-  if (flags.json) ctx.out.json({ stopped: true, pid });
-  else ctx.out.message(`portkeeper daemon stopped (pid ${pid})`);
+  ctx.out.message(`portkeeper daemon started (pid ${started.pid}, socket ${started.socket})`);
+  if (stopped?.stateDir && started.stateDir && stopped.stateDir !== started.stateDir) {
+    ctx.out.message(`note: the new daemon uses the state folder ${started.stateDir}, the stopped one used ${stopped.stateDir}; to go back: ports daemon restart --state-dir ${stopped.stateDir}`);
+  }
   return 0;
 }
 

@@ -150,7 +150,7 @@ export async function runDoctor(flags: CommonFlags, ctx: CliContext): Promise<nu
     try {
       const hello = client.daemon;
       const version = hello?.version === PACKAGE_VERSION ? 'ok' : 'warn';
-      checks.push({ name: 'daemon', status: version, message: `running, pid ${hello?.pid}, portkeeper ${hello?.version}${version === 'warn' ? ` (this CLI is ${PACKAGE_VERSION}: ports daemon stop && ports daemon)` : ''}` });
+      checks.push({ name: 'daemon', status: version, message: `running, pid ${hello?.pid}, portkeeper ${hello?.version}${version === 'warn' ? ` (this CLI is ${PACKAGE_VERSION}: ports daemon restart)` : ''}` });
       const stale = await client.cleanup({ dryRun: true });
       checks.push(
         stale.entries.length === 0

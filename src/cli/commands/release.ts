@@ -1,7 +1,7 @@
 import { PortsError } from '../../errors.js';
 import type { ReleaseParams } from '../../protocol/messages.js';
 import type { CliContext, CommonFlags } from '../context.js';
-import { parseIntFlag } from '../flags.js';
+import { parseIntFlag, parsePortArgument } from '../flags.js';
 
 export interface ReleaseFlags extends CommonFlags {
   service?: string;
@@ -12,7 +12,7 @@ export interface ReleaseFlags extends CommonFlags {
 
 export function releaseRequest(ports: string[], flags: ReleaseFlags): ReleaseParams {
   const params: ReleaseParams = {};
-  if (ports.length > 0) params.ports = ports.map((port) => parseIntFlag('PORT', port, 1, 65535));
+  if (ports.length > 0) params.ports = ports.map((port) => parsePortArgument(port, 'release'));
   if (flags.service !== undefined) params.service = flags.service;
   if (flags.pid !== undefined) params.pid = parseIntFlag('--pid', flags.pid, 2, 4_194_304);
   if (flags.owner !== undefined) params.owner = flags.owner;

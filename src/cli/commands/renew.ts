@@ -2,12 +2,12 @@ import { PortsError } from '../../errors.js';
 import type { RenewParams } from '../../protocol/messages.js';
 import { parseDuration } from '../duration.js';
 import type { CliContext, CommonFlags } from '../context.js';
-import { parseIntFlag } from '../flags.js';
+import { parsePortArgument } from '../flags.js';
 
 /** `ports renew PORT... | --service S [--ttl DUR]`: extend leases (by their own ttl unless --ttl). */
 export async function runRenew(ports: string[], flags: CommonFlags & { service?: string; ttl?: string }, ctx: CliContext): Promise<number> {
   const params: RenewParams = {};
-  if (ports.length > 0) params.ports = ports.map((port) => parseIntFlag('PORT', port, 1, 65535));
+  if (ports.length > 0) params.ports = ports.map((port) => parsePortArgument(port, 'renew'));
   if (flags.service !== undefined) params.service = flags.service;
   if (params.ports === undefined && params.service === undefined) throw new PortsError('E_USAGE', 'Name what to renew: PORT... or --service');
   if (flags.ttl !== undefined) {
