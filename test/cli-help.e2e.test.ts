@@ -113,6 +113,12 @@ describe('help and parser errors (built bin/ports)', () => {
     expect(JSON.parse(result.stdout)).toEqual({ schemaVersion: 1, ok: false, error: { code: 'E_USAGE', message: "unknown option '--bogus'" } });
     expect(result.stderr).toContain("ports: unknown option '--bogus'");
   });
+
+  it('leaves a --json after -- to the command ports run starts: its own errors stay text', async () => {
+    const result = await quietHome().run('run', '--ttl', 'soon', '--', 'some-tool', '--json');
+    expect(result).toMatchObject({ code: 2, stdout: '' });
+    expect(result.stderr).toContain('ports: --ttl: "soon" is not a duration');
+  });
 });
 
 describe('flags given twice (built bin/ports)', () => {

@@ -13,7 +13,9 @@ import { CommanderError, createProgram } from './program.js';
  */
 export async function runCli(argv: string[], streams: CliStreams): Promise<number> {
   const out = createOutput(streams);
-  const json = argv.includes('--json');
+  // Ours only: a `--json` after `--` belongs to the command `ports run` starts.
+  const separator = argv.indexOf('--');
+  const json = (separator === -1 ? argv : argv.slice(0, separator)).includes('--json');
   const ctx: CliContext = {
     out,
     env: streams.env,

@@ -187,7 +187,7 @@ export function createProgram(ctx: CliContext): ProgramRun {
 
   program
     .command('wait')
-    .description('wait until something listens on a port or service (127.0.0.1 or ::1); exit 7 on timeout')
+    .description('wait until something listens on a port or service (127.0.0.1 or ::1), answers HTTP (--http) or is free (--free); exit 7 on timeout')
     .argument('<port-or-service>')
     .option('--timeout <duration>', 'give up after this long (default 60s)')
     .option('--http <path>', 'wait until GET PATH answers 2xx or 3xx (redirects are not followed), e.g. /health')
