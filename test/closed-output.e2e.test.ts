@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { BIN, cliEnv, clientFor, startTestDaemon } from './helpers/daemon.js';
+import { runProcess } from './helpers/run-cli.js';
 import { useTempDir } from './helpers/temp-dir.js';
 
 /**
@@ -34,22 +35,8 @@ function runWithClosedStdout(args: string[], env: NodeJS.ProcessEnv): Promise<{ 
 }
 
 /** `bash -c 'set -o pipefail; ports ARGS | head -1'`: a real pipeline, and its status. */
-function pipeToHead(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', 'set -o pipefail; "$@" | head -1', 'bash', process.execPath, BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`ports ${args.join(' ')} | head -1 did not finish within 20 s`));
-    }, 20_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+function pipeToHead(args: string[], env: NodeJS.ProcessEnv) {
+  return runProcess('bash', ['-c', 'set -o pipefail; "$@" | head -1', 'bash', process.execPath, BIN, ...args], { env });
 }
 
 describe('a stdout closed early', () => {

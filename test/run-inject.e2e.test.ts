@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, cliEnv, pathsIn, startTestDaemon } from './helpers/daemon.js';
-import type { CliResult } from './helpers/run-cli.js';
+import { cliEnv, pathsIn, startTestDaemon } from './helpers/daemon.js';
+import { runCli } from './helpers/run-cli.js';
 import { useTempDir } from './helpers/temp-dir.js';
 
 // `ports run` adding --port and friends for dev servers that ignore PORT, with fake frameworks:
@@ -35,31 +34,11 @@ async function project(scripts: Record<string, string>) {
   const range = ['--range', `${start}-${start + 99}`];
   /** `ports run --range … ARGS` in `cwd` (default: the project), with what the fake tool printed. */
   const run = async (args: string[], cwd = dir) => {
-    const result = await runIn(cwd, ['run', ...range, ...args], env);
+    const result = await runCli(['run', ...range, ...args], env, 20_000, cwd);
     const line = result.stdout.split('\n').find((text) => text.startsWith('{'));
     return { ...result, got: line === undefined ? null : (JSON.parse(line) as { tool: string; args: string[]; port: string }) };
   };
   return { dir, home, run, socketPath: pathsIn(home).socketPath };
-}
-
-/** The CLI as a real process in `cwd`, with a deadline. */
-function runIn(cwd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 20_000): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`ports ${args.join(' ')} did not finish within ${timeoutMs} ms\n${stderr}`));
-    }, timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
 }
 
 const VITE_FLAGS = (port: string) => ['--port', port, '--strictPort', '--host', '127.0.0.1'];

@@ -7,17 +7,24 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Run the built `bin/ports` as a real process (no shell), with a deadline. */
-export function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 20_000): Promise<CliResult> {
+export interface RunOptions {
+  env: NodeJS.ProcessEnv;
+  /** Working folder (default: this process's). */
+  cwd?: string;
+  timeoutMs?: number;
+}
+
+/** Run a program as a real process (no shell), collect its output, with a deadline. */
+export function runProcess(file: string, args: string[], { env, cwd, timeoutMs = 20_000 }: RunOptions): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(file, args, { env, stdio: ['ignore', 'pipe', 'pipe'], ...(cwd !== undefined ? { cwd } : {}) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`ports ${args.join(' ')} did not finish within ${timeoutMs} ms\n${stderr}`));
+      reject(new Error(`${file} ${args.join(' ')} did not finish within ${timeoutMs} ms\n${stderr}`));
     }, timeoutMs);
     child.on('error', reject);
     child.on('close', (code) => {
@@ -25,4 +32,9 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 20_00
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** Run the built `bin/ports` as a real process (no shell), with a deadline. */
+export function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 20_000, cwd?: string): Promise<CliResult> {
+  return runProcess(process.execPath, [BIN, ...args], { env, timeoutMs, ...(cwd !== undefined ? { cwd } : {}) });
 }
