@@ -9,7 +9,8 @@ import { chosenLine } from '../run/announce.js';
 import { startGuard } from '../run/guard.js';
 import { planInjection } from '../run/inject.js';
 import { devScriptCommand } from '../run/package-manager.js';
-import { findPackageManager, readManifest, scriptsOf } from '../run/project.js';
+import { scriptsOf } from '../run/manifest.js';
+import { findPackageManager, readManifest } from '../run/project.js';
 import { FORWARDED_SIGNALS, forwardTarget, isTerminalForeground } from '../run/signals.js';
 import { allocateRequest, type AllocateFlags } from './allocate.js';
 

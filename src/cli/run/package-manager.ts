@@ -2,9 +2,9 @@
  * Which package manager runs this folder's scripts, for `ports run` without a command. Pure;
  * `project.ts` gathers the facts.
  */
-import type { Project } from './project.js';
+import type { PackageManager, Project } from './manifest.js';
 
-export type PackageManager = 'npm' | 'pnpm' | 'yarn' | 'bun';
+export type { PackageManager };
 
 /** Lockfiles in the order they are looked for; the first one found in a folder decides. */
 export const LOCKFILES: ReadonlyArray<readonly [file: string, pm: PackageManager]> = [

@@ -1,5 +1,6 @@
 import { access, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import type { Manifest } from './manifest.js';
 import { packageManagerOfField, packageManagerOfLockfile, LOCKFILES, type PackageManager } from './package-manager.js';
 
 /**
@@ -10,23 +11,6 @@ import { packageManagerOfField, packageManagerOfLockfile, LOCKFILES, type Packag
  * in the home folder does not decide for every project below it.
  * Thin I/O; the decisions are in package-manager.ts, launch.ts and inject.ts.
  */
-export type Manifest =
-  | { kind: 'missing' }
-  | { kind: 'invalid'; reason: string }
-  | { kind: 'ok'; scripts: Record<string, string> };
-
-/** What `ports run` without a command needs to know about its folder. */
-export interface Project {
-  dir: string;
-  manifest: Manifest;
-  packageManager: PackageManager;
-}
-
-/** The scripts of `dir`'s package.json (only string values; anything else is not a script). */
-export function scriptsOf(manifest: Manifest): Record<string, string> {
-  return manifest.kind === 'ok' ? manifest.scripts : {};
-}
-
 async function readJson(file: string): Promise<{ found: false } | { found: true; value: unknown } | { found: true; error: string }> {
   let text: string;
   try {
