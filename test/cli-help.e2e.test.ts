@@ -146,7 +146,8 @@ describe('a service name where a port goes (built bin/ports)', () => {
     [['release', 'web'], 'ports: "web" is not a port; to release a service, use --service web\n'],
     [['release', '3000', 'web'], 'ports: "web" is not a port; to release a service, use --service web\n'],
     [['renew', 'db', '--ttl', '1h'], 'ports: "db" is not a port; to renew a service, use --service db\n'],
-  ])('ports %j: exit 2, suggesting --service', async (args, stderr) => {
+    [['who', 'web'], 'ports: "web" is not a port; for a service\'s port, use ports get web, then ports who PORT\n'],
+  ])('ports %j: exit 2, saying how to name a service', async (args, stderr) => {
     expect(await quietHome().run(...args)).toEqual({ code: 2, stdout: '', stderr });
   });
 });

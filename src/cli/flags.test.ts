@@ -20,6 +20,7 @@ describe('parsePortArgument', () => {
   it.each([
     ['web', 'release', '"web" is not a port; to release a service, use --service web'],
     ['api.v2', 'renew', '"api.v2" is not a port; to renew a service, use --service api.v2'],
+    ['web', 'who', '"web" is not a port; for a service\'s port, use ports get web, then ports who PORT'],
     ['my web', 'release', '"my web" is not a port (1-65535)'],
     ['70000', 'release', 'PORT: 70000 is outside 1-65535'],
     ['0', 'renew', 'PORT: 0 is outside 1-65535'],

@@ -13,13 +13,20 @@ export function parseIntFlag(flag: string, text: string, min: number, max: numbe
 /** What a service name looks like (the protocol's serviceSchema, without loading zod). */
 const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9._:@/+-]{0,127}$/;
 
+/** How to do with a service what the command does with a port: a word where a port goes is most likely a service name. */
+const FOR_A_SERVICE: Record<'release' | 'renew' | 'who', (name: string) => string> = {
+  release: (name) => `to release a service, use --service ${name}`,
+  renew: (name) => `to renew a service, use --service ${name}`,
+  who: (name) => `for a service's port, use ports get ${name}, then ports who PORT`,
+};
+
 /**
- * A PORT argument of `release` or `renew`. A word there is most likely a service name typed
- * without its flag (`ports release web`), so the error says how to name a service.
+ * A PORT argument of `release`, `renew` or `who`. A word there is most likely a service name
+ * typed without its flag (`ports release web`), so the error says how to name a service.
  */
-export function parsePortArgument(text: string, verb: 'release' | 'renew'): number {
+export function parsePortArgument(text: string, verb: 'release' | 'renew' | 'who'): number {
   if (!/^\d+$/.test(text)) {
-    const how = SERVICE_NAME.test(text) ? `; to ${verb} a service, use --service ${text}` : ' (1-65535)';
+    const how = SERVICE_NAME.test(text) ? `; ${FOR_A_SERVICE[verb](text)}` : ' (1-65535)';
     throw new PortsError('E_USAGE', `"${text}" is not a port${how}`);
   }
   return parseIntFlag('PORT', text, 1, 65535);

@@ -2,14 +2,14 @@ import { formatAge } from '../duration.js';
 import { escapeText } from '../escape.js';
 import { listenersOn } from '../../system/listeners.js';
 import type { CliContext, CommonFlags } from '../context.js';
-import { parseIntFlag } from '../flags.js';
+import { parsePortArgument } from '../flags.js';
 
 /**
  * `ports who PORT`: the allocation holding it and the processes listening on it (from /proc).
  * Command lines are another process's text: escaped for the terminal, raw in --json.
  */
 export async function runWho(portText: string, flags: CommonFlags, ctx: CliContext): Promise<number> {
-  const port = parseIntFlag('PORT', portText, 1, 65535);
+  const port = parsePortArgument(portText, 'who');
   const client = await ctx.connect();
   let allocation;
   try {
