@@ -1,9 +1,11 @@
 import { PortsClient } from '../client/client.js';
 import { connectClient } from '../client/connect.js';
 import { isPortsError, PortsError, toPortsError } from '../errors.js';
+import { isResourceError } from '../system/resource-errors.js';
 import { PACKAGE_VERSION } from '../version.js';
 import type { CliContext } from './context.js';
 import { escapeMessage } from './escape.js';
+import { outOfResources } from './out-of-resources.js';
 import { createOutput, type CliStreams } from './output.js';
 import { CommanderError, createProgram } from './program.js';
 
@@ -48,9 +50,9 @@ export async function runCli(argv: string[], streams: CliStreams): Promise<numbe
       if (json) out.json({ ok: false, error: { code: 'E_USAGE', message } });
       return 2;
     }
-    const wrapped = toPortsError(error);
+    const wrapped = isResourceError(error) ? outOfResources(error) : toPortsError(error);
     if (json) out.json({ ok: false, error: wrapped.toWire() });
-    if (!isPortsError(error)) {
+    if (!isPortsError(error) && wrapped.code === 'E_INTERNAL') {
       out.message(`ports: internal error (a bug): ${(error as Error)?.stack ?? String(error)}`);
     } else {
       // A message may quote text a request or another process chose.
