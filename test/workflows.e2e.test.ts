@@ -98,6 +98,19 @@ describe('ports run', () => {
     await waitFor(async () => (await status()).allocations.length === 0, 'the port to come back', 10_000);
   });
 
+  it('does not start a daemon only to release its port when the daemon went away meanwhile', async () => {
+    const { dir, env, run, status } = fastHome();
+    const wrapped = startRun(env, ['--service', 'brief', '--no-listen-check', '--', process.execPath, '-e', 'setTimeout(() => process.exit(3), 1500)']);
+    await waitFor(async () => (await status()).allocations.length === 1, 'the allocation');
+    const pid = (JSON.parse(readFileSync(`${pathsIn(dir).stateDir}/daemon.pid`, 'utf8')) as { pid: number }).pid;
+    expect((await run('daemon', 'stop')).code).toBe(0);
+    await waitForExit(pid);
+    expect(await wrapped.exited).toBe(3);
+    expect(wrapped.output()).not.toContain('could not release');
+    // Nothing answers: the wrapper's release did not autostart a new daemon.
+    expect((await run('daemon', 'status')).code).toBe(3);
+  });
+
   it('gives two concurrent runs of one service different ports, and a re-run the sticky port', async () => {
     const { env, status } = fastHome();
     const a = startRun(env, ['--service', 'api', '--type', 'api', '--', process.execPath, SERVER_FIXTURE, '{port}', '--delay', '0']);

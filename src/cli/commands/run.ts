@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { basename } from 'node:path';
 import { constants } from 'node:os';
-import { PortsError } from '../../errors.js';
+import { isPortsError, PortsError } from '../../errors.js';
+import { isRefusal } from '../../client/refusal.js';
 import { readProcStat } from '../../system/proc-stat.js';
 import type { CliContext } from '../context.js';
 import { escapeText } from '../escape.js';
@@ -98,13 +99,16 @@ export async function runRun(command: string[], flags: RunFlags, ctx: CliContext
 
   const release = async (pid: number): Promise<void> => {
     try {
-      const releaser = await ctx.connect();
+      // No autostart: a daemon that is gone holds nothing of ours, and a new one started only to
+      // release a port would be left running after the job.
+      const releaser = await ctx.connect({ autostart: false });
       try {
         await releaser.release({ ports: [port], pid });
       } finally {
         await releaser.close();
       }
     } catch (error) {
+      if (isPortsError(error) && error.code === 'E_DAEMON_UNREACHABLE' && !isRefusal(error)) return;
       ctx.out.message(`ports run: could not release port ${port} (${(error as Error).message}); the daemon reclaims it once the command is gone`);
     }
   };
