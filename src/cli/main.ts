@@ -4,7 +4,7 @@ import { isPortsError, PortsError, toPortsError } from '../errors.js';
 import { isResourceError } from '../system/resource-errors.js';
 import { PACKAGE_VERSION } from '../version.js';
 import type { CliContext } from './context.js';
-import { escapeMessage } from './escape.js';
+import { escapeMessage } from '../shared/escape.js';
 import { outOfResources } from './out-of-resources.js';
 import { createOutput, type CliStreams } from './output.js';
 import { CommanderError, createProgram } from './program.js';

@@ -11,7 +11,7 @@ import type { ReleaseFlags } from './commands/release.js';
 import type { StatusFlags } from './commands/status.js';
 import type { CliContext, CommonFlags } from './context.js';
 import { commandPath, walkCommands } from './command-tree.js';
-import { escapeMessage } from './escape.js';
+import { escapeMessage } from '../shared/escape.js';
 import { showDefaultCommandOptions, showHelp } from './help-command.js';
 import { attachExamples } from './help-examples.js';
 import { rejectRepeatedFlags } from './repeated-flags.js';

@@ -8,6 +8,7 @@
  * stream that pino's multistream writes each serialized record to.
  */
 import { writeSync } from 'node:fs';
+import { escapeJsonText, escapeText } from '../shared/escape.js';
 
 export type LogFormat = 'json' | 'pretty';
 
@@ -20,23 +21,11 @@ const LEVELS: Record<number, { name: string; colour: string }> = {
   60: { name: 'FATAL', colour: '35' },
 };
 
-/** Printable ASCII and ordinary Unicode, with no spaces, quotes or control characters: printed as is. */
-const BARE = /^[^\s"'\\\u0000-\u001f\u007f-\u009f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]+$/u;
-
-/** JSON leaves these raw; a terminal would act on them (C1 controls, line separators, bidi overrides). */
-const UNSAFE_IN_JSON = /[\u007f-\u009f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu;
-const neutral = (json: string) => json.replace(UNSAFE_IN_JSON, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-
-/** A value on one line that cannot move the cursor or forge a line: bare when safe, JSON otherwise. */
+/** A value on one line that cannot move the cursor or forge a line: bare when nothing in it needs quoting, JSON otherwise. */
 function showValue(value: unknown): string {
-  if (typeof value === 'string') return BARE.test(value) ? value : neutral(JSON.stringify(value));
+  if (typeof value === 'string') return value !== '' && !/[\s"']/u.test(value) && escapeText(value) === value ? value : escapeJsonText(JSON.stringify(value));
   if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
-  return neutral(JSON.stringify(value) ?? String(value));
-}
-
-/** The message as written, with control characters shown as escapes. */
-function messageText(message: string): string {
-  return message.replace(/[\u0000-\u001f]/gu, (c) => (c === '\n' ? '\\n' : c === '\t' ? '\\t' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)).replace(UNSAFE_IN_JSON, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return escapeJsonText(JSON.stringify(value) ?? String(value));
 }
 
 function clock(epochMs: number): string {
@@ -56,13 +45,13 @@ export function formatLogLine(line: string, options: { colour: boolean }): strin
   const { level, time, msg, pid: _pid, hostname: _hostname, err, ...fields } = record;
   const known = LEVELS[typeof level === 'number' ? level : 30] ?? { name: String(level), colour: '0' };
   const paint = (code: string, text: string) => (options.colour ? `\u001b[${code}m${text}\u001b[0m` : text);
-  const parts = [paint('2', clock(typeof time === 'number' ? time : Date.now())), paint(known.colour, known.name.padEnd(5)), typeof msg === 'string' ? messageText(msg) : ''];
+  const parts = [paint('2', clock(typeof time === 'number' ? time : Date.now())), paint(known.colour, known.name.padEnd(5)), typeof msg === 'string' ? escapeText(msg) : ''];
   for (const [key, value] of Object.entries(fields)) parts.push(`${paint('2', `${key}=`)}${showValue(value)}`);
   let text = parts.filter((part) => part !== '').join(' ');
   if (err && typeof err === 'object') {
     const error = err as { message?: unknown; stack?: unknown };
     text += ` ${paint('2', 'err=')}${showValue(error.message ?? err)}`;
-    if (typeof error.stack === 'string') text += `\n${error.stack.split('\n').slice(1).map((frame) => `    ${messageText(frame.trim())}`).join('\n')}`;
+    if (typeof error.stack === 'string') text += `\n${error.stack.split('\n').slice(1).map((frame) => `    ${escapeText(frame.trim())}`).join('\n')}`;
   }
   return `${text}\n`;
 }

@@ -3,7 +3,7 @@ import type { CleanupEntry } from '../../protocol/results.js';
 import { belongsTo, listenersOn, type Listener } from '../../system/listeners.js';
 import { stopProcesses } from '../../system/stop-processes.js';
 import { parseDuration } from '../duration.js';
-import { escapeText } from '../escape.js';
+import { escapeText } from '../../shared/escape.js';
 import type { CliContext, CommonFlags } from '../context.js';
 
 /**

@@ -12,7 +12,7 @@ import { PACKAGE_VERSION } from '../../version.js';
 import type { RecoveryReport } from '../../state/recovery.js';
 import { linkRefusal, notRegularRefusal, ownFiles } from '../../daemon/own-files.js';
 import type { CliContext, CommonFlags } from '../context.js';
-import { escapeText } from '../escape.js';
+import { escapeText } from '../../shared/escape.js';
 
 /**
  * `ports doctor`: paths and permissions, versions, config, the kernel's ephemeral range against

@@ -1,6 +1,6 @@
 import type { AuditEvent } from '../../protocol/results.js';
 import type { CliContext, CommonFlags } from '../context.js';
-import { escapeText } from '../escape.js';
+import { escapeText } from '../../shared/escape.js';
 import { parseIntFlag } from '../flags.js';
 
 export interface EventsFlags extends CommonFlags {

@@ -7,7 +7,7 @@ import { readCmdline, readProcStat, readUid } from '../../system/proc-stat.js';
 import { readSocketTable } from '../../system/socket-table.js';
 import { stopProcesses, type StopOutcome } from '../../system/stop-processes.js';
 import { parseDuration } from '../duration.js';
-import { escapeMessage, escapeText } from '../escape.js';
+import { escapeMessage, escapeText } from '../../shared/escape.js';
 import { groupListeners, planKill, type KillCandidate, type PlannedKill } from '../kill-plan.js';
 import { parsePortList } from '../port-list.js';
 import type { CliContext, CommonFlags } from '../context.js';

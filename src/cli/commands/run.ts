@@ -5,7 +5,7 @@ import { isPortsError, PortsError } from '../../errors.js';
 import { isRefusal } from '../../client/refusal.js';
 import { readProcStat } from '../../system/proc-stat.js';
 import type { CliContext } from '../context.js';
-import { escapeText } from '../escape.js';
+import { escapeText } from '../../shared/escape.js';
 import { chosenLine } from '../run/announce.js';
 import { startGuard } from '../run/guard.js';
 import { planInjection } from '../run/inject.js';

@@ -1,5 +1,5 @@
 import { formatAge } from '../duration.js';
-import { escapeText } from '../escape.js';
+import { escapeText } from '../../shared/escape.js';
 import { listenersOn } from '../../system/listeners.js';
 import type { CliContext, CommonFlags } from '../context.js';
 import { parsePortArgument } from '../flags.js';

@@ -1,4 +1,4 @@
-import { escapeText } from '../escape.js';
+import { escapeText } from '../../shared/escape.js';
 import type { InjectPlan } from './inject.js';
 
 /**

@@ -11,9 +11,12 @@
  */
 const NAMED: Readonly<Record<string, string>> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
-// C0, backslash, DEL, C1, U+061C (Arabic letter mark), U+200E/F (LRM/RLM), U+2028/9 (line and
-// paragraph separators), U+202A–U+202E and U+2066–U+2069 (bidi embeddings, overrides, isolates).
-const UNSAFE = /[\u0000-\u001f\\\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+// DEL, C1, U+061C (Arabic letter mark), U+200E/F (LRM/RLM), U+2028/9 (line and paragraph
+// separators), U+202A–U+202E and U+2066–U+2069 (bidi embeddings, overrides, isolates): what
+// JSON.stringify leaves raw. With C0 and backslash, what escapeText escapes.
+const BEYOND_JSON = '\\u007f-\\u009f\\u061c\\u200e\\u200f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069';
+const UNSAFE = new RegExp(`[\\u0000-\\u001f\\\\${BEYOND_JSON}]`, 'g');
+const UNSAFE_IN_JSON = new RegExp(`[${BEYOND_JSON}]`, 'g');
 
 function escapeChar(char: string): string {
   const named = NAMED[char];
@@ -25,6 +28,11 @@ function escapeChar(char: string): string {
 /** One line of process-provided text, safe for a terminal: nothing in it can move the cursor or end the line. */
 export function escapeText(text: string): string {
   return text.replace(UNSAFE, escapeChar);
+}
+
+/** JSON text (whose C0 controls, quotes and backslashes JSON.stringify has escaped already) made safe the same way. */
+export function escapeJsonText(json: string): string {
+  return json.replace(UNSAFE_IN_JSON, escapeChar);
 }
 
 /**
