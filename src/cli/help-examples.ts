@@ -69,6 +69,16 @@ export const HELP_EXAMPLES: Readonly<Record<string, ReadonlyArray<readonly [comm
     ['ports daemon restart', 'stop it and start it again (new config or version)'],
     ['ports daemon stop', 'stop it gracefully'],
   ],
+  service: [
+    ['ports service install --print', 'show the systemd user units, write nothing'],
+    ['ports service install', 'the daemon starts on first use (CI hosts: also loginctl enable-linger $USER)'],
+    ['ports service status', 'installed? enabled? active?'],
+  ],
+  'service install': [
+    ['ports service install --print', 'show the units, write nothing'],
+    ['ports service install', 'write them, enable portkeeper.socket'],
+    ['ports service install --no-start', 'write them only (no user manager here yet)'],
+  ],
 };
 
 /** `Examples:`, then each example as a `# what` line over a `$ command` line (commands are too long to share a line in 80 columns). Pure. */

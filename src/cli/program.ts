@@ -8,6 +8,7 @@ import type { KillFlags } from './commands/kill.js';
 import type { RunFlags } from './commands/run.js';
 import type { WaitFlags } from './commands/wait.js';
 import type { ReleaseFlags } from './commands/release.js';
+import type { ServiceFlags } from './commands/service.js';
 import type { StatusFlags } from './commands/status.js';
 import type { CliContext, CommonFlags } from './context.js';
 import { commandPath, walkCommands } from './command-tree.js';
@@ -87,6 +88,27 @@ export function createProgram(ctx: CliContext): ProgramRun {
   for (const option of start.options) restart.addOption(option);
   restart.action(run(async (flags: DaemonStartFlags) => (await import('./commands/daemon.js')).runDaemonRestart(flags, ctx)));
   showDefaultCommandOptions(daemon, start);
+
+  const service = program
+    .command('service')
+    .description('run the daemon as a systemd user service, started by its socket on first use (portkeeper.socket, portkeeper.service)');
+  service
+    .command('install')
+    .description('write the units to $XDG_CONFIG_HOME/systemd/user and enable the socket (systemctl --user)')
+    .option('--print', 'show the units, write nothing')
+    .option('--no-start', 'only write the units; print the systemctl commands that start them')
+    .addOption(jsonOption())
+    .action(run(async (flags: ServiceFlags) => (await import('./commands/service.js')).runServiceInstall(flags, ctx)));
+  service
+    .command('uninstall')
+    .description('stop and disable the units, then remove them (only files ports service install wrote)')
+    .addOption(jsonOption())
+    .action(run(async (flags: CommonFlags) => (await import('./commands/service.js')).runServiceUninstall(flags, ctx)));
+  service
+    .command('status')
+    .description('whether the units are installed, where, and what systemctl --user says about them')
+    .addOption(jsonOption())
+    .action(run(async (flags: CommonFlags) => (await import('./commands/service.js')).runServiceStatus(flags, ctx)));
 
   program
     .command('allocate')

@@ -27,6 +27,8 @@ import { connectionBudget } from './connection-budget.js';
 import { createSocketServer } from './server.js';
 import { readFdLimit } from '../system/fd-limit.js';
 import { acquireInstanceLock, clearStaleSocket, type InstanceLock } from './single-instance.js';
+import { checkInheritedSocket } from './inherited-socket.js';
+import type { ListenFds } from '../system/socket-activation.js';
 import { dirname } from 'node:path';
 
 /**
@@ -52,6 +54,12 @@ export interface DaemonOptions {
   healthProbes?: HealthProbes;
   /** Supply a logger (tests); by default one is made for daemon.log. */
   logger?: Logger;
+  /**
+   * Socket activation (LISTEN_PID/LISTEN_FDS, read by main.ts): with `inherited`, serve that
+   * listening socket instead of binding `socketPath`, which must be where it is bound; the
+   * daemon then never clears or unlinks the socket file (the service manager owns it).
+   */
+  listenFds?: ListenFds;
 }
 
 export interface Daemon {
@@ -79,6 +87,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   if (tooLong) throw new PortsError('E_PATH', tooLong, { socket: socketPath });
   await ensurePrivateDir(paths.dir, { allowGroupRead: true });
   await ensurePrivateDir(dirname(socketPath), { allowGroupRead: false });
+  const activation = options.listenFds ?? { kind: 'none' };
+  if (activation.kind === 'invalid') throw new PortsError('E_CONFIG', `Socket activation: ${activation.reason}`, { socket: socketPath });
+  const inherited = activation.kind === 'inherited' ? activation : null;
+  const activationNotes = inherited ? (await checkInheritedSocket(inherited.fd, socketPath)).warnings : [];
   // A symlink at any file the daemon writes stops the start (nothing is written through a link,
   // and a log or audit trail that quietly went nowhere would be worse than not starting).
   await refuseLinks(ownFiles(paths));
@@ -118,7 +130,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const files = stateFiles(paths.stateFile);
   let recovery: RecoveryReport | null = null;
   try {
-    await clearStaleSocket(socketPath);
+    // An inherited socket is live by definition and not ours to replace.
+    if (!inherited) await clearStaleSocket(socketPath);
     const opened = await openStateStore({
       storage: createFsStorage(paths.dir),
       clock,
@@ -159,6 +172,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     uptimeMs: clock.now() - startedAt,
     socket: socketPath,
     stateDir: paths.dir,
+    socketActivated: inherited !== null,
     limits: {
       maxConnections: budget.main,
       portserverMaxConnections: budget.portserver,
@@ -196,12 +210,13 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   };
   const server = createSocketServer(handler, serverLimits, log);
   try {
-    await server.listen(socketPath);
+    await server.listen(inherited ? { fd: inherited.fd } : socketPath);
   } catch (error) {
     await store.close();
     await auditFile.close();
     await lock.release();
-    throw new PortsError('E_PATH', `Cannot listen on ${socketPath}: ${(error as Error).message}`, { socket: socketPath }, { cause: error });
+    const what = inherited ? `the socket passed on fd ${inherited.fd} (${socketPath})` : socketPath;
+    throw new PortsError('E_PATH', `Cannot listen on ${what}: ${(error as Error).message}`, { socket: socketPath }, { cause: error });
   }
   // Google portpicker's portserver protocol on a second socket, when configured (src/portserver/).
   let portserver: PortserverServer | null = null;
@@ -288,9 +303,14 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   core.audit.record({ type: 'daemon.started', details: { pid: process.pid, version: PACKAGE_VERSION, allocations: store.allocations.size } });
 
   log.info(
-    { socket: socketPath, stateDir: paths.dir, version: PACKAGE_VERSION, allocations: store.allocations.size, ephemeral, bindTest: describeBindPlan(bindPlan), connections: budget },
+    { socket: socketPath, socketActivated: inherited !== null, stateDir: paths.dir, version: PACKAGE_VERSION, allocations: store.allocations.size, ephemeral, bindTest: describeBindPlan(bindPlan), connections: budget },
     'daemon started',
   );
+  if (activation.kind === 'ignored') log.info({ reason: activation.reason }, 'socket activation variables ignored; the daemon binds its socket itself');
+  if (inherited && inherited.extra > 0) {
+    log.warn({ fds: inherited.extra + 1, names: inherited.names }, `the service manager passed ${inherited.extra + 1} sockets; the daemon serves fd ${inherited.fd} and ignores the other ${inherited.extra}`);
+  }
+  for (const note of activationNotes) log.warn({ fd: inherited?.fd }, note);
   if (budget.limitedByFds) {
     log.warn(
       { fdLimit: budget.fdLimit, reserve: budget.reserve, maxConnections: budget.main, configured: config.limits.max_connections },

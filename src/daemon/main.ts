@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { loadConfig } from '../config/load.js';
 import { isPortsError, toPortsError } from '../errors.js';
 import { defaultSocketPath, defaultStateDir, userConfigFile } from '../shared/paths.js';
+import { takeListenFds } from '../system/socket-activation.js';
 import { startDaemon, type Daemon } from './daemon.js';
 import type { LogFormat } from './log-pretty.js';
 
@@ -62,6 +63,8 @@ export async function runDaemonForeground(flags: DaemonFlags, io: DaemonRunIo): 
   const early = () => undefined;
   process.on('SIGHUP', early);
   let daemon: Daemon;
+  // Socket activation: read once, then removed (from the process too) so no child inherits them.
+  const listenFds = takeListenFds(process.pid, io.env, process.env);
   try {
     const setup = resolveDaemonSetup(flags, io.env);
     daemon = await startDaemon({
@@ -70,6 +73,7 @@ export async function runDaemonForeground(flags: DaemonFlags, io: DaemonRunIo): 
       stateDir: setup.stateDir,
       foreground: flags.detached !== true,
       stderrLog: stderrLogFormat(flags, io),
+      listenFds,
     });
   } catch (error) {
     const wrapped = toPortsError(error);

@@ -6,7 +6,7 @@ import { closeWithLine, openConnection, type Connection, type ConnectionHooks, t
 import { chooseEviction, EVICTION_MIN_IDLE_MS } from './eviction.js';
 import type { Handler } from './handler.js';
 import { systemClock, type Clock } from '../shared/clock.js';
-import { listenPrivate, unlinkIfOurs, type ListeningSocket } from '../system/unix-socket.js';
+import { listenInherited, listenPrivate, unlinkIfOurs, type ListeningSocket } from '../system/unix-socket.js';
 
 /**
  * The daemon's Unix socket: accepts connections (connection.ts handles each one), keeps the
@@ -23,8 +23,9 @@ export interface ServerLog {
 }
 
 export interface SocketServer {
-  listen(path: string): Promise<void>;
-  /** Stop accepting, wait for in-flight requests (up to the deadline), close connections, unlink the socket. */
+  /** Bind `path` (0600), or serve an inherited listening socket (`{fd}`, socket activation). */
+  listen(target: string | { fd: number }): Promise<void>;
+  /** Stop accepting, wait for in-flight requests (up to the deadline), close connections, unlink the socket (only one it bound). */
   close(deadlineMs: number): Promise<void>;
   readonly connections: number;
   readonly inFlight: number;
@@ -88,10 +89,11 @@ export function createSocketServer(handler: Handler, limits: ServerLimits, log: 
     get inFlight() {
       return inFlight;
     },
-    async listen(path: string) {
+    async listen(target: string | { fd: number }) {
       const created = createServer(onConnection);
       server = created;
-      listening = await listenPrivate(created, path);
+      if (typeof target === 'string') listening = await listenPrivate(created, target);
+      else await listenInherited(created, target.fd);
       created.on('error', (error) => log.warn({ err: error }, 'server error'));
     },
     close(deadlineMs: number) {
@@ -114,7 +116,8 @@ export function createSocketServer(handler: Handler, limits: ServerLimits, log: 
         clearTimeout(grace);
         for (const connection of connections) connection.destroy();
         await closed;
-        // libuv usually has unlinked it already; a newer daemon's socket is left alone.
+        // libuv usually has unlinked it already; a newer daemon's socket is left alone, and an
+        // inherited one (listening stays null) belongs to the service manager.
         await unlinkIfOurs(listening);
       })();
       return closing;

@@ -39,6 +39,8 @@ export interface DaemonInfo {
   uptimeMs: number;
   socket: string;
   stateDir: string;
+  /** The daemon serves a socket its service manager passed it (systemd socket activation) instead of one it bound (absent from in-memory daemons and older ones). */
+  socketActivated?: boolean;
   /** How many connections the daemon admits and why (absent from in-memory daemons and older ones). */
   limits?: DaemonLimits;
 }

@@ -3,7 +3,8 @@ import type { Server } from 'node:net';
 
 /**
  * A server on a Unix socket path that only its user may use (0600; the folder is checked
- * 0700 before), and removal of that path only while it is still ours.
+ * 0700 before), and removal of that path only while it is still ours; or a server on a
+ * listening socket inherited from a service manager, which is never removed.
  */
 export interface ListeningSocket {
   path: string;
@@ -21,6 +22,21 @@ export async function listenPrivate(server: Server, path: string): Promise<Liste
   });
   await chmod(path, 0o600);
   return { path, ino: (await stat(path)).ino };
+}
+
+/**
+ * Serve a listening socket this process inherited (socket activation). It was not created here,
+ * so there is nothing to unlink later: libuv does not unlink a socket it did not bind, and the
+ * service manager keeps it for the next start.
+ */
+export async function listenInherited(server: Server, fd: number): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ fd }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
 }
 
 export async function unlinkIfOurs(socket: ListeningSocket | null): Promise<void> {

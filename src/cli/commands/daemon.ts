@@ -27,7 +27,7 @@ async function connectWithoutHello(ctx: CliContext, socketPath?: string): Promis
   return new Client(await connectSocket({ path: socketPath ?? locateSocket(ctx.env) }));
 }
 
-async function connectIfRunning(ctx: CliContext, socketPath?: string): Promise<Client | null> {
+export async function connectIfRunning(ctx: CliContext, socketPath?: string): Promise<Client | null> {
   try {
     return await ctx.connect(socketPath !== undefined ? { autostart: false, socketPath } : { autostart: false });
   } catch (error) {
@@ -100,25 +100,27 @@ async function isGone(pid: number): Promise<boolean> {
   return owner === null || owner.zombie;
 }
 
-/** What `stopDaemon` stopped: its pid, and its state folder when it said it in hello. */
+/** What `stopDaemon` stopped: its pid, its state folder when it said it in hello, whether systemd passed its socket. */
 interface Stopped {
   pid: number;
   stateDir: string | null;
+  socketActivated: boolean;
 }
 
 /** Stop the daemon on `socketPath` (default: the located one) and wait until its process is gone; null when none ran. */
-async function stopDaemon(ctx: CliContext, socketPath?: string): Promise<Stopped | null> {
+export async function stopDaemon(ctx: CliContext, socketPath?: string): Promise<Stopped | null> {
   let client: Client | null;
   let stopped: Stopped;
   try {
     client = await connectIfRunning(ctx, socketPath);
     const hello = client?.daemon;
-    stopped = { pid: hello?.pid ?? 0, stateDir: hello?.stateDir ?? null };
+    const socketActivated = client ? (await client.status({ summary: true })).daemon.socketActivated === true : false;
+    stopped = { pid: hello?.pid ?? 0, stateDir: hello?.stateDir ?? null, socketActivated };
   } catch (error) {
     // A daemon of another protocol version: stop it anyway, it is what the user asked for.
     if (!isPortsError(error) || error.code !== 'E_VERSION_MISMATCH') throw error;
     client = await connectWithoutHello(ctx, socketPath);
-    stopped = { pid: typeof error.details?.['daemonPid'] === 'number' ? error.details['daemonPid'] : 0, stateDir: null };
+    stopped = { pid: typeof error.details?.['daemonPid'] === 'number' ? error.details['daemonPid'] : 0, stateDir: null, socketActivated: false };
   }
   if (!client) return null;
   await client.shutdown();
@@ -152,6 +154,7 @@ export async function runDaemonStop(flags: CommonFlags, ctx: CliContext): Promis
 export async function runDaemonRestart(flags: DaemonStartFlags, ctx: CliContext): Promise<number> {
   const stopped = await stopDaemon(ctx, flags.socket !== undefined ? resolve(flags.socket) : undefined);
   if (!flags.json) ctx.out.message(stopped ? `portkeeper daemon stopped (pid ${stopped.pid})` : 'no portkeeper daemon was running');
+  if (stopped?.socketActivated) return restartedBySystemd(stopped.pid, flags, ctx);
   if (flags.foreground) return runDaemonStart(flags, ctx);
   const started = await startInBackground(flags, ctx);
   if (!started.ok) return started.exitCode;
@@ -163,6 +166,20 @@ export async function runDaemonRestart(flags: DaemonStartFlags, ctx: CliContext)
   if (stopped?.stateDir && started.stateDir && stopped.stateDir !== started.stateDir) {
     ctx.out.message(`note: the new daemon uses the state folder ${started.stateDir}, the stopped one used ${stopped.stateDir}; to go back: ports daemon restart --state-dir ${stopped.stateDir}`);
   }
+  return 0;
+}
+
+/**
+ * The stopped daemon served a socket systemd holds: the next connection starts the service again
+ * (with its unit's settings; start flags do not apply), so connect instead of spawning one.
+ */
+async function restartedBySystemd(stoppedPid: number, flags: DaemonStartFlags, ctx: CliContext): Promise<number> {
+  const client = await connectIfRunning(ctx, flags.socket !== undefined ? resolve(flags.socket) : undefined);
+  if (!client) throw new PortsError('E_DAEMON_UNREACHABLE', 'The daemon was socket-activated, but nothing answers on its socket now; see: ports service status');
+  const hello = client.daemon;
+  await client.close();
+  if (flags.json) ctx.out.json({ stoppedPid, started: true, socketActivated: true, pid: hello?.pid, socket: hello?.socket, stateDir: hello?.stateDir });
+  else ctx.out.message(`portkeeper daemon started by systemd (pid ${hello?.pid}, socket ${hello?.socket}); the service unit sets its flags (ports service status)`);
   return 0;
 }
 
@@ -180,7 +197,7 @@ export async function runDaemonStatus(flags: CommonFlags, ctx: CliContext): Prom
     } else {
       ctx.out.result(`running: pid ${daemon.pid}, up ${formatAge(daemon.uptimeMs)}`);
       ctx.out.result(`version: portkeeper ${daemon.version}, protocol ${daemon.protocol}`);
-      ctx.out.result(`socket: ${daemon.socket}`);
+      ctx.out.result(`socket: ${daemon.socket}${daemon.socketActivated === true ? ' (socket-activated: systemd holds it)' : ''}`);
       ctx.out.result(`state: ${daemon.stateDir}`);
     }
     return 0;

@@ -168,6 +168,7 @@ export async function runDoctor(flags: CommonFlags, ctx: CliContext): Promise<nu
           : 'disabled in config',
       });
       if (daemon.limits) checks.push(descriptorCheck(daemon.limits, 'the daemon'));
+      if (daemon.socketActivated === true) checks.push({ name: 'socket activation', status: 'ok', message: `systemd passed the daemon ${daemon.socket}; it keeps the socket when the daemon stops (ports service status)` });
     } finally {
       await client.close();
     }
