@@ -21,7 +21,7 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 export const ERROR_CODES = {
   /** A CLI flag or argument is wrong. */
   E_USAGE: EXIT.usage,
-  /** A request did not pass validation (wrong type, out of range, unknown field). */
+  /** A request did not pass validation (wrong type, out of range, unknown field), on the wire or as the options of a library call (allocatePort, releasePort, portNumbers). */
   E_INVALID_REQUEST: EXIT.usage,
   /** A request named an operation the daemon does not know. */
   E_UNKNOWN_OP: EXIT.usage,

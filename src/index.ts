@@ -3,13 +3,16 @@
  *
  * @example
  * ```ts
- * import { allocatePort, PortsClient, PortsError } from 'portkeeper';
- * const port = await allocatePort({ service: 'web' });
+ * import { allocatePort, releasePort, PortsError } from 'portkeeper';
+ * const port = await allocatePort();           // a port leased to this process
+ * await releasePort(port);                      // or let the daemon reclaim it when the process exits
  * ```
  */
 export { PortsClient } from './client/client.js';
 export { connectClient, type ConnectOptions } from './client/connect.js';
 export { allocatePort, type AllocatePortOptions } from './client/allocate-port.js';
+export { releasePort, type ReleasePortOptions, type ReleasePortSelector } from './client/release-port.js';
+export { portNumbers, type PortNumbers } from './client/port-numbers.js';
 export { connectSocket } from './client/socket-transport.js';
 export { createMemoryTransport } from './client/memory-transport.js';
 export type { Transport } from './client/transport.js';

@@ -4,7 +4,7 @@
  * @example
  * ```ts
  * import { createTestDaemon } from 'portkeeper/testing';
- * const daemon = await createTestDaemon({ busyPorts: [3000] });
+ * await using daemon = await createTestDaemon({ busyPorts: [3000] }); // or: afterEach(() => daemon.close())
  * const client = await daemon.connect();
  * const { allocation } = await client.allocate({ service: 'web', pid: process.pid });
  * // allocation.port === 3001
@@ -13,7 +13,9 @@
 import type { PortPolicy } from './allocator/policy.js';
 import { PortsClient } from './client/client.js';
 import { createMemoryTransport } from './client/memory-transport.js';
-import type { Config } from './config/schema.js';
+import { loadConfig } from './config/load.js';
+import { exclusionRanges, type Config } from './config/schema.js';
+import { PortsError } from './errors.js';
 import { createDaemonCore } from './daemon/core.js';
 import type { Handler } from './daemon/handler.js';
 import type { CycleReport } from './health/monitor.js';
@@ -29,21 +31,31 @@ import { PACKAGE_VERSION, PROTOCOL_VERSION } from './version.js';
 export interface TestDaemonOptions {
   /** Ports the fake OS reports as in use. Default: none. */
   busyPorts?: Iterable<number>;
-  /** Service types; default `dev` 3000-3099, `test` 15000-24999. */
+  /** Service types; default: the shipped ones (`dev` 3000-3099, `api` 8000-8099, … `test` 15000-24999). */
   types?: Record<string, { start: number; end: number }>;
+  /** Default: the shipped `default_type` (`dev`), or the first of `types` when you give them. */
   defaultType?: string;
   /** Owner processes; default: the real /proc. */
   processes?: ProcessInspector;
   clock?: Clock;
   /** Initial state.json text (any schemaVersion this portkeeper reads). */
   state?: string;
-  /** HealthMonitor settings (config keys of health_monitoring); the monitor runs only when you call runHealthCycle. */
+  /**
+   * HealthMonitor settings (config keys of health_monitoring): the shipped ones, but
+   * `startup_grace_ms` 0. The monitor runs only when you call runHealthCycle.
+   */
   health?: Partial<Config['health_monitoring']>;
 }
 
-export interface TestDaemon {
-  /** A new client over an in-memory transport, already past hello. */
+export interface TestDaemon extends AsyncDisposable {
+  /** A new client over an in-memory transport, already past hello. Rejects (`E_DAEMON_UNREACHABLE`) once the daemon is closed. */
   connect(): Promise<PortsClient>;
+  /**
+   * Stop: new requests are refused, the clients from `connect()` are closed (after their
+   * requests in flight), the HealthMonitor is stopped and the state flushed. Idempotent;
+   * `await using daemon = await createTestDaemon()` calls it at the end of the block.
+   */
+  close(): Promise<void>;
   readonly handler: Handler;
   readonly store: StateStore;
   /** One HealthMonitor cycle now: owners are real processes, busyPorts count as listening. */
@@ -54,23 +66,17 @@ export interface TestDaemon {
   stateText(): string;
 }
 
-const DEFAULT_TEST_CONFIG: Pick<Config, 'health_monitoring' | 'limits'> = {
-  health_monitoring: {
-    enabled: true,
-    check_interval_ms: 1000,
-    max_failures: 3,
-    cleanup_stale_allocations: true,
-    startup_grace_ms: 0,
-    http_timeout_ms: 2000,
-    http_slow_ms: 1000,
-    http_expected_status: ['2xx', '3xx'],
-    history_max_entries: 1000,
-    history_max_age_ms: 86_400_000,
-  },
-  limits: { max_line_bytes: 1 << 20, max_connections: 1024, idle_timeout_ms: 300_000, request_line_timeout_ms: 10_000, max_allocations_per_owner: 100_000, shutdown_timeout_ms: 10_000 },
-};
+/** The shipped config/default.json, read by the daemon's own loader (no user file, no env), so the double cannot drift from it. */
+function shippedConfig(): Config {
+  return loadConfig({ env: {}, userFile: null }).config;
+}
+
+function closedError(): PortsError {
+  return new PortsError('E_DAEMON_UNREACHABLE', 'The test daemon is closed');
+}
 
 export async function createTestDaemon(options: TestDaemonOptions = {}): Promise<TestDaemon> {
+  const shipped = shippedConfig();
   const clock = options.clock ?? systemClock;
   const storage = createMemoryStorage(options.state !== undefined ? { 'state.json': options.state } : {});
   const silent = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
@@ -78,22 +84,25 @@ export async function createTestDaemon(options: TestDaemonOptions = {}): Promise
     storage,
     clock,
     log: silent,
-    compaction: { maxBytes: 1 << 20, maxRecords: 10_000, idleMs: 60_000 },
-    stickyMax: 10_000,
+    compaction: { maxBytes: shipped.state.journal_max_bytes, maxRecords: shipped.state.journal_max_records, idleMs: shipped.state.compact_idle_ms },
+    stickyMax: shipped.state.sticky_max_entries,
   });
   const busyPorts = new Set(options.busyPorts ?? []);
-  const types = options.types ?? { dev: { start: 3000, end: 3099 }, test: { start: 15000, end: 24999 } };
+  const types = options.types ?? shipped.types;
   const policy: PortPolicy = {
     types,
-    defaultType: options.defaultType ?? Object.keys(types)[0] ?? 'dev',
-    exclusions: [],
+    defaultType: options.defaultType ?? (options.types ? Object.keys(types)[0] : undefined) ?? shipped.default_type,
+    exclusions: exclusionRanges(shipped),
+    // The fake OS has no ephemeral range: every port is the test's to hand out.
     ephemeral: null,
-    skipBrowserUnsafe: true,
+    skipBrowserUnsafe: shipped.skip_browser_unsafe_ports,
   };
+  let closing: Promise<void> | null = null;
+  const clients = new Set<PortsClient>();
   const startedAt = clock.now();
   const system = createSystemProbes();
   const core = createDaemonCore({
-    config: { ...DEFAULT_TEST_CONFIG, health_monitoring: { ...DEFAULT_TEST_CONFIG.health_monitoring, ...options.health } },
+    config: { limits: shipped.limits, health_monitoring: { ...shipped.health_monitoring, startup_grace_ms: 0, ...options.health } },
     store,
     policy,
     // The fake OS: busyPorts are in use and listening; owner processes are real.
@@ -103,7 +112,7 @@ export async function createTestDaemon(options: TestDaemonOptions = {}): Promise
     clock,
     log: silent,
     auditFile: null,
-    accepting: () => true,
+    accepting: () => closing === null,
     requestShutdown: () => undefined,
     processMetrics: false,
     info: () => ({
@@ -117,17 +126,30 @@ export async function createTestDaemon(options: TestDaemonOptions = {}): Promise
     }),
   });
   const handler = core.handler;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      await Promise.allSettled([...clients].map((client) => client.close()));
+      await core.monitor.stop();
+      await store.close();
+    })();
+    return closing;
+  };
   return {
     handler,
     store,
-    runHealthCycle: () => core.monitor.runCycle(),
+    runHealthCycle: () => (closing === null ? core.monitor.runCycle() : Promise.reject(closedError())),
     busyPorts,
     stateText: () =>
       renderSnapshotSync({ journalSeq: store.stats.lastSeq, allocations: [...store.allocations.values()], sticky: [...store.sticky] }, clock.now()),
     async connect() {
+      if (closing !== null) throw closedError();
       const client = new PortsClient(createMemoryTransport(handler));
+      clients.add(client);
+      void client.closed.then(() => clients.delete(client));
       await client.hello('portkeeper-testing');
       return client;
     },
+    close,
+    [Symbol.asyncDispose]: close,
   };
 }

@@ -31,7 +31,7 @@ function allocation(port: number, over: Partial<Allocation> = {}): Allocation {
 }
 
 function input(request: Partial<PlanRequest>, allocations: Allocation[] = [], extra: Partial<PlanInput> = {}): PlanInput {
-  const full: PlanRequest = { service: null, type: null, port: null, range: null, pid: 100, pidStartTime: 1, ...request };
+  const full: PlanRequest = { service: null, type: null, port: null, range: null, pid: 100, pidStartTime: 1, preferred: [], exclude: new Set(), ...request };
   return {
     request: full,
     // What the daemon's index finds: an allocation of the same service (the planner checks the owner).
@@ -135,6 +135,79 @@ describe('planAllocation', () => {
   });
 });
 
+describe('planAllocation: preferred ports', () => {
+  function preferredPorts(plan: ReturnType<typeof planAllocation>): number[] {
+    if (plan.kind !== 'search') throw new Error(`expected a search, got ${plan.kind}`);
+    return plan.preferred.map((p) => p.port);
+  }
+
+  it('offers the preferred ports first, in the order given, then the normal search without them', () => {
+    const plan = planAllocation(input({ preferred: [3004, 3001] }));
+    expect(preferredPorts(plan)).toEqual([3004, 3001]);
+    expect(firstCandidates(plan)).toEqual([3000, 3002, 3003, 3006, 3007]);
+  });
+
+  it('skips preferred ports that are allocated, excluded by the request or repeated', () => {
+    const plan = planAllocation(input({ preferred: [3001, 3002, 3003, 3002, 3004], exclude: new Set([3003]) }, [allocation(3001)]));
+    expect(preferredPorts(plan)).toEqual([3002, 3004]);
+  });
+
+  it('admits a preferred port like an exact one: outside every range, or one a search skips, with a warning', () => {
+    const plan = planAllocation(input({ preferred: [9999, 3015, 6008] }));
+    if (plan.kind !== 'search') throw new Error('expected a search');
+    expect(plan.preferred).toEqual([
+      { port: 9999, type: null, warnings: [], sticky: false },
+      { port: 3015, type: null, warnings: [expect.stringMatching(/ephemeral/)], sticky: false },
+      { port: 6008, type: 'storybook', warnings: [], sticky: false },
+    ]);
+  });
+
+  it('gives a preferred port the type asked for', () => {
+    const plan = planAllocation(input({ type: 'dev', preferred: [9999] }));
+    expect(plan).toMatchObject({ preferred: [{ port: 9999, type: 'dev' }] });
+  });
+
+  it('puts the preferred ports before the sticky port, and marks a preferred port that is the sticky one', () => {
+    const sticky = new Map([['web', 3004]]);
+    const before = planAllocation(input({ service: 'web', preferred: [3001] }, [], { sticky }));
+    expect(preferredPorts(before)).toEqual([3001]);
+    expect(firstCandidates(before)[0]).toBe(3004);
+    const same = planAllocation(input({ service: 'web', preferred: [3004] }, [], { sticky }));
+    expect(same).toMatchObject({ stickyPort: null, preferred: [{ port: 3004, sticky: true }] });
+    expect(firstCandidates(same)).not.toContain(3004);
+  });
+
+  it('still returns the existing allocation of the same service and pid', () => {
+    const held = allocation(3003, { service: 'web', pid: 100 });
+    expect(planAllocation(input({ service: 'web', preferred: [3001] }, [held]))).toEqual({ kind: 'existing', allocation: held });
+  });
+});
+
+describe('planAllocation: excluded ports', () => {
+  it('never offers an excluded port from the search', () => {
+    const plan = planAllocation(input({ exclude: new Set([3000, 3002, 3004]) }));
+    expect(firstCandidates(plan)).toEqual([3001, 3003, 3006, 3007]);
+  });
+
+  it('does not offer an excluded sticky port', () => {
+    const plan = planAllocation(input({ service: 'web', exclude: new Set([3004]) }, [], { sticky: new Map([['web', 3004]]) }));
+    expect(plan).toMatchObject({ kind: 'search', stickyPort: null });
+    expect(firstCandidates(plan)).not.toContain(3004);
+  });
+
+  it('refuses to return an existing allocation on an excluded port (E_CONFLICT)', () => {
+    const held = allocation(3003, { service: 'web', pid: 100 });
+    const plan = planAllocation(input({ service: 'web', exclude: new Set([3003]) }, [held]));
+    expect(plan).toMatchObject({ kind: 'error', code: 'E_CONFLICT' });
+    if (plan.kind === 'error') expect(plan.message).toBe('Service web already holds port 3003 for pid 100, which the request excludes; release it first');
+  });
+
+  it('returns an existing allocation whose port is not excluded', () => {
+    const held = allocation(3003, { service: 'web', pid: 100 });
+    expect(planAllocation(input({ service: 'web', exclude: new Set([3001]) }, [held]))).toMatchObject({ kind: 'existing' });
+  });
+});
+
 describe('candidatePorts', () => {
   it('re-reads the live allocation map while iterating', () => {
     const allocations = new Map<number, Allocation>();
@@ -150,6 +223,30 @@ describe('exhaustedMessage', () => {
     const allocations = new Map([[3000, allocation(3000)]]);
     expect(exhaustedMessage({ label: 'dev range 3000-3009', range: { start: 3000, end: 3009 }, allocations, inUseByOs: 2 }).message).toBe(
       'No free port in dev range 3000-3009: 1 allocated, 2 in use by other processes, 7 excluded (ephemeral, browser-unsafe or configured), 0 free',
+    );
+  });
+});
+
+describe('exhaustedMessage with preferred and excluded ports', () => {
+  it('says the preferred ports were taken and counts the asked exclusions', () => {
+    const { message, details } = exhaustedMessage({
+      label: 'dev range 3000-3009',
+      range: { start: 3000, end: 3009 },
+      allocations: new Map(),
+      inUseByOs: 1,
+      preferred: [3000],
+      requestExcluded: true,
+    });
+    expect(message).toBe(
+      'Preferred port 3000 taken, and no free port in dev range 3000-3009: 0 allocated, 1 in use by other processes, 9 excluded (ephemeral, browser-unsafe, configured or asked), 0 free',
+    );
+    expect(details).toMatchObject({ preferred: [3000] });
+  });
+
+  it('shortens a long preferred list', () => {
+    const preferred = [1, 2, 3, 4, 5, 6, 7].map((n) => 4000 + n);
+    expect(exhaustedMessage({ label: 'x', range: { start: 1, end: 1 }, allocations: new Map(), inUseByOs: 1, preferred }).message).toMatch(
+      /^Preferred ports 4001, 4002, 4003, 4004, 4005 … \(7\) taken, and no free port in x/,
     );
   });
 });

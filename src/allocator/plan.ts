@@ -15,6 +15,10 @@ export interface PlanRequest {
   pid: number | null;
   /** The owner's start time; an allocation of the same pid with another start time belongs to a dead process. */
   pidStartTime: number | null;
+  /** Ports to try before the search, in order (get-port's preferred ports). */
+  preferred: readonly number[];
+  /** Ports never to hand out. */
+  exclude: ReadonlySet<number>;
 }
 
 export interface PlanInput {
@@ -30,10 +34,28 @@ export interface PlanInput {
   cursors: ReadonlyMap<string, number>;
 }
 
+/** A preferred port to bind-test before the search: admitted like an exact port, but skipped instead of refused when held. */
+export interface PreferredPort {
+  port: number;
+  type: string | null;
+  warnings: string[];
+  /** The port this service had last. */
+  sticky: boolean;
+}
+
 export type Plan =
   | { kind: 'existing'; allocation: Allocation }
   | { kind: 'exact'; port: number; type: string | null; warnings: string[] }
-  | { kind: 'search'; type: string | null; range: PortRange; label: string; candidates: Iterable<number>; stickyPort: number | null }
+  | {
+      kind: 'search';
+      type: string | null;
+      range: PortRange;
+      label: string;
+      /** Tried first, in order (each still needs a bind test); then `candidates`. */
+      preferred: PreferredPort[];
+      candidates: Iterable<number>;
+      stickyPort: number | null;
+    }
   | { kind: 'error'; code: 'E_CONFLICT' | 'E_INVALID_REQUEST' | 'E_NO_FREE_PORT'; message: string; details: Record<string, unknown> };
 
 function resolveType(request: PlanRequest, policy: PortPolicy): string | null | { unknown: string } {
@@ -49,9 +71,12 @@ function describeAllocation(allocation: Allocation): string {
   return allocation.pid === null ? `${who} (reservation)` : `${who} (pid ${allocation.pid})`;
 }
 
+const NO_PORTS: ReadonlySet<number> = new Set();
+
 /**
  * Ports in `range` to try, lazily: the sticky port first, then from after `cursor`, wrapping,
- * skipping ports that are allocated or excluded by policy at the moment each is produced.
+ * skipping ports that are allocated, excluded by policy or in `skip` (the request's exclusions
+ * and the preferred ports already tried) at the moment each is produced.
  */
 export function* candidatePorts(input: {
   range: PortRange;
@@ -59,14 +84,16 @@ export function* candidatePorts(input: {
   stickyPort: number | null;
   allocations: ReadonlyMap<number, Allocation>;
   policy: PortPolicy;
+  skip?: ReadonlySet<number>;
 }): Generator<number> {
   const { range, allocations, policy, stickyPort } = input;
+  const skip = input.skip ?? NO_PORTS;
   if (stickyPort !== null) yield stickyPort;
   const size = rangeSize(range);
   const first = input.cursor !== undefined && inRange(input.cursor, range) ? input.cursor + 1 : range.start;
   for (let i = 0; i < size; i++) {
     const port = range.start + ((first - range.start + i) % size);
-    if (port === stickyPort || allocations.has(port) || skipReason(policy, port) !== null) continue;
+    if (port === stickyPort || allocations.has(port) || skip.has(port) || skipReason(policy, port) !== null) continue;
     yield port;
   }
 }
@@ -77,18 +104,35 @@ export function exhaustedMessage(input: {
   range: PortRange;
   allocations: ReadonlyMap<number, Allocation>;
   inUseByOs: number;
+  /** The request's preferred ports, all of which were taken. */
+  preferred?: readonly number[];
+  /** Whether the request excluded ports of its own. */
+  requestExcluded?: boolean;
 }): { message: string; details: Record<string, unknown> } {
   const { range, allocations, inUseByOs } = input;
   let allocated = 0;
   for (const port of allocations.keys()) if (inRange(port, range)) allocated++;
   const size = rangeSize(range);
   const skipped = Math.max(0, size - allocated - inUseByOs);
+  const why = input.requestExcluded ? 'ephemeral, browser-unsafe, configured or asked' : 'ephemeral, browser-unsafe or configured';
+  const preferred = input.preferred ?? [];
+  const shown = preferred.length > 5 ? `${preferred.slice(0, 5).join(', ')} … (${preferred.length})` : preferred.join(', ');
+  const before = preferred.length > 0 ? `Preferred port${preferred.length > 1 ? 's' : ''} ${shown} taken, and no` : 'No';
   return {
     message:
-      `No free port in ${input.label}: ${allocated} allocated, ${inUseByOs} in use by other processes, ` +
-      `${skipped} excluded (ephemeral, browser-unsafe or configured), 0 free`,
-    details: { range, size, allocated, inUseByOs, excluded: skipped },
+      `${before} free port in ${input.label}: ${allocated} allocated, ${inUseByOs} in use by other processes, ` +
+      `${skipped} excluded (${why}), 0 free`,
+    details: { range, size, allocated, inUseByOs, excluded: skipped, ...(preferred.length > 0 ? { preferred } : {}) },
   };
+}
+
+/** The warnings an exact or preferred port gets when a search would have skipped it. */
+function admissionWarnings(port: number, policy: PortPolicy): string[] {
+  const reason = skipReason(policy, port);
+  if (reason === 'ephemeral') return [`port ${port} is in the kernel's ephemeral range; outgoing connections may take it`];
+  if (reason === 'browser_unsafe') return [`port ${port} is one browsers refuse to connect to`];
+  if (reason === 'excluded') return [`port ${port} is in the configured exclusions`];
+  return [];
 }
 
 /** The same service held by the same process (same pid and, when both are known, same start time). */
@@ -121,6 +165,14 @@ export function planAllocation(input: PlanInput): Plan {
         details: { port: existing.port, requested: request.port },
       };
     }
+    if (request.exclude.has(existing.port)) {
+      return {
+        kind: 'error',
+        code: 'E_CONFLICT',
+        message: `Service ${request.service} already holds port ${existing.port} for pid ${request.pid}, which the request excludes; release it first`,
+        details: { port: existing.port },
+      };
+    }
     return { kind: 'existing', allocation: existing };
   }
 
@@ -144,13 +196,8 @@ export function planAllocation(input: PlanInput): Plan {
         details: { port: request.port, holder },
       };
     }
-    const warnings: string[] = [];
-    const reason = skipReason(policy, request.port);
-    if (reason === 'ephemeral') warnings.push(`port ${request.port} is in the kernel's ephemeral range; outgoing connections may take it`);
-    if (reason === 'browser_unsafe') warnings.push(`port ${request.port} is one browsers refuse to connect to`);
-    if (reason === 'excluded') warnings.push(`port ${request.port} is in the configured exclusions`);
     // An exact port's type is the one named, else the configured range it falls in.
-    return { kind: 'exact', port: request.port, type: request.type ?? typeOfPort(request.port, policy), warnings };
+    return { kind: 'exact', port: request.port, type: request.type ?? typeOfPort(request.port, policy), warnings: admissionWarnings(request.port, policy) };
   }
 
   const asked = request.range ?? policy.types[type ?? policy.defaultType];
@@ -162,11 +209,30 @@ export function planAllocation(input: PlanInput): Plan {
   const skipped = range.start !== asked.start ? ` (ports below ${FIRST_UNPRIVILEGED_PORT} skipped)` : '';
   const label = `${request.range ? 'range' : `${type} range`} ${formatPortRange(asked)}${skipped}`;
 
-  let stickyPort: number | null = null;
   const previous = request.service !== null ? input.sticky.get(request.service) : undefined;
-  if (previous !== undefined && inRange(previous, range) && !allocations.has(previous) && skipReason(policy, previous) === null) {
+  const { exclude } = request;
+  // Preferred ports: in the order given, once each, never an excluded or allocated one.
+  const preferred: PreferredPort[] = [];
+  const tried = new Set<number>();
+  for (const port of request.preferred) {
+    if (tried.has(port) || exclude.has(port)) continue;
+    tried.add(port);
+    if (allocations.has(port)) continue;
+    preferred.push({ port, type: request.type ?? typeOfPort(port, policy), warnings: admissionWarnings(port, policy), sticky: port === previous });
+  }
+
+  let stickyPort: number | null = null;
+  if (
+    previous !== undefined &&
+    inRange(previous, range) &&
+    !allocations.has(previous) &&
+    !exclude.has(previous) &&
+    !tried.has(previous) &&
+    skipReason(policy, previous) === null
+  ) {
     stickyPort = previous;
   }
-  const candidates = candidatePorts({ range, cursor: input.cursors.get(rangeKey(range)), stickyPort, allocations, policy });
-  return { kind: 'search', type, range, label, candidates, stickyPort };
+  const skip = tried.size === 0 ? exclude : new Set([...exclude, ...tried]);
+  const candidates = candidatePorts({ range, cursor: input.cursors.get(rangeKey(range)), stickyPort, allocations, policy, skip });
+  return { kind: 'search', type, range, label, preferred, candidates, stickyPort };
 }

@@ -31,3 +31,27 @@ export function parsePortArgument(text: string, verb: 'release' | 'renew' | 'who
   }
   return parseIntFlag('PORT', text, 1, 65535);
 }
+
+/**
+ * A comma-separated list of ports and inclusive ranges (`--prefer 3000,3005-3007`), in the order
+ * given, repeats left out; E_USAGE naming the flag and the item that is wrong. Pure.
+ */
+export function parsePortListFlag(flag: string, text: string): number[] {
+  const ports = new Set<number>();
+  const items = text.split(',');
+  for (const raw of items) {
+    const item = raw.trim();
+    const shown = JSON.stringify(item.length > 40 ? `${item.slice(0, 40)}…` : item);
+    if (item === '') {
+      throw new PortsError('E_USAGE', `${flag}: "${text}" has an empty item; give ports and ranges separated by commas, e.g. 3000,3005-3010`);
+    }
+    const match = /^(\d{1,5})(?:\s*-\s*(\d{1,5}))?$/.exec(item);
+    if (!match) throw new PortsError('E_USAGE', `${flag}: ${shown} is not a port or a range A-B (ports 1-65535, separated by commas)`);
+    const start = Number(match[1]);
+    const end = match[2] === undefined ? start : Number(match[2]);
+    if (start < 1 || start > 65535 || end < 1 || end > 65535) throw new PortsError('E_USAGE', `${flag}: ${shown} is outside 1-65535`);
+    if (start > end) throw new PortsError('E_USAGE', `${flag}: ${shown} starts after it ends`);
+    for (let port = start; port <= end; port++) ports.add(port);
+  }
+  return [...ports];
+}

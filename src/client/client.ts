@@ -109,4 +109,9 @@ export class PortsClient {
   destroy(): void {
     this.#transport.destroy();
   }
+
+  /** `await using client = await PortsClient.connect()` closes it (gracefully) at the end of the block. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
 }

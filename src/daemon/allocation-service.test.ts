@@ -5,12 +5,12 @@ import { memoryStore } from '../../test/helpers/store.js';
 import { procInspector } from '../system/process-info.js';
 import { createAllocationService } from './allocation-service.js';
 
-async function service() {
+async function service(busy: ReadonlySet<number> = new Set()) {
   const store = (await memoryStore({ clock: systemClock })).store;
   const allocations = createAllocationService({
     store,
     policy: { types: { dev: { start: 3000, end: 3099 } }, defaultType: 'dev', exclusions: [], ephemeral: null, skipBrowserUnsafe: false },
-    probe: { isFree: async () => true },
+    probe: { isFree: async (port) => !busy.has(port) },
     processes: procInspector,
     clock: systemClock,
     limits: { maxAllocationsPerOwner: 100 },
@@ -55,5 +55,36 @@ describe('allocation service: owner pids', () => {
       code: 'E_INVALID_REQUEST',
       message: `Owner pid ${tid} is a thread of process ${process.pid}, not a process; give the process id (${process.pid})`,
     });
+  });
+});
+
+describe('allocation service: preferred and excluded ports', () => {
+  it('takes the first preferred port that is neither allocated nor in use', async () => {
+    const { allocations } = await service(new Set([3050]));
+    await allocations.allocate({ port: 3051, pid: null });
+    const result = await allocations.allocate({ pid: process.pid, preferred: [3050, 3051, 3052, 3053] });
+    expect(result).toMatchObject({ existing: false, allocation: { port: 3052, type: 'dev' } });
+  });
+
+  it('falls back to the normal search when no preferred port is free, skipping excluded ports', async () => {
+    const { allocations } = await service(new Set([3050]));
+    const result = await allocations.allocate({ pid: process.pid, preferred: [3050], exclude: [3000, 3001] });
+    expect(result.allocation.port).toBe(3002);
+  });
+
+  it('says which preferred ports were taken when the search finds nothing either', async () => {
+    const { allocations } = await service(new Set([3000, 9000]));
+    await expect(allocations.allocate({ pid: process.pid, preferred: [9000], range: { start: 3000, end: 3001 }, exclude: [3001] })).rejects.toMatchObject({
+      code: 'E_NO_FREE_PORT',
+      message:
+        'Preferred port 9000 taken, and no free port in range 3000-3001: 0 allocated, 1 in use by other processes, 1 excluded (ephemeral, browser-unsafe, configured or asked), 0 free',
+    });
+  });
+
+  it('gives each of many no-name requests from one process a new port', async () => {
+    const { allocations } = await service();
+    const ports = [];
+    for (let i = 0; i < 3; i++) ports.push((await allocations.allocate({ pid: process.pid, preferred: [3000] })).allocation.port);
+    expect(ports).toEqual([3000, 3001, 3002]);
   });
 });

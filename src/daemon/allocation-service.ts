@@ -1,4 +1,5 @@
 import { exhaustedMessage, isSameOwner, planAllocation, rangeKey } from '../allocator/plan.js';
+import { inRange } from '../shared/port-range.js';
 import type { PortPolicy } from '../allocator/policy.js';
 import { PortsError } from '../errors.js';
 import { newHealth, type Allocation } from '../protocol/allocation.js';
@@ -42,6 +43,8 @@ export interface AllocationService {
   allocate(params: AllocateParams, options?: AllocateOptions): Promise<AllocateResult>;
   release(params: ReleaseParams): Promise<ReleaseResult>;
 }
+
+const NO_PORTS: ReadonlySet<number> = new Set();
 
 export function createAllocationService(deps: AllocationServiceDeps): AllocationService {
   const { store, policy, probe, processes, clock } = deps;
@@ -160,6 +163,8 @@ export function createAllocationService(deps: AllocationServiceDeps): Allocation
         range: params.range ?? null,
         pid: params.pid,
         pidStartTime: owner.startTime,
+        preferred: params.preferred ?? [],
+        exclude: params.exclude !== undefined && params.exclude.length > 0 ? new Set(params.exclude) : NO_PORTS,
       },
       allocations: store.allocations,
       sticky: store.sticky,
@@ -179,6 +184,16 @@ export function createAllocationService(deps: AllocationServiceDeps): Allocation
       }
       case 'search': {
         let inUse = 0;
+        for (const preferred of plan.preferred) {
+          if (store.allocations.has(preferred.port)) continue;
+          if (!(await probeExclusive(preferred.port))) {
+            if (inRange(preferred.port, plan.range)) inUse++;
+            continue;
+          }
+          const { sticky, warnings } = preferred;
+          const result = await commitNew(params, reuseService, preferred.port, preferred.type, owner.startTime, { sticky, warnings });
+          if (result) return result;
+        }
         // The generator reads the live map, so ports taken by concurrent requests are skipped.
         for (const port of plan.candidates) {
           if (store.allocations.has(port)) continue;
@@ -191,7 +206,14 @@ export function createAllocationService(deps: AllocationServiceDeps): Allocation
           const result = await commitNew(params, reuseService, port, plan.type, owner.startTime, { sticky, warnings: [] });
           if (result) return result;
         }
-        const { message, details } = exhaustedMessage({ label: plan.label, range: plan.range, allocations: store.allocations, inUseByOs: inUse });
+        const { message, details } = exhaustedMessage({
+          label: plan.label,
+          range: plan.range,
+          allocations: store.allocations,
+          inUseByOs: inUse,
+          ...(params.preferred !== undefined ? { preferred: params.preferred } : {}),
+          requestExcluded: (params.exclude?.length ?? 0) > 0,
+        });
         throw new PortsError('E_NO_FREE_PORT', message, details);
       }
     }

@@ -64,6 +64,12 @@ describe('handler', () => {
     ['a short ttl', { ttlMs: 10 }, 'params.ttlMs'],
     ['a non-http health url', { healthUrl: 'file:///etc/passwd' }, 'params.healthUrl'],
     ['a health url off this machine', { healthUrl: 'http://10.0.0.1/health' }, 'loopback'],
+    ['a preferred port out of range', { preferred: [3000, 70000] }, 'params.preferred.1'],
+    ['a preferred port that is not a list', { preferred: 3000 }, 'params.preferred'],
+    ['an exact port with preferred ports', { port: 3000, preferred: [3001] }, 'params.preferred: give port (this exact port) or preferred'],
+    ['an excluded port that is not a port', { exclude: ['3000'] }, 'params.exclude.0'],
+    ['an exact port that is also excluded', { port: 3000, exclude: [3000] }, 'params.exclude: the exact port is also in exclude'],
+    ['too many excluded ports', { exclude: Array.from({ length: 65536 }, () => 3000) }, 'params.exclude'],
   ])('rejects allocate with %s, naming the field', async (_what, params, field) => {
     const { send, hello } = await session();
     await hello();

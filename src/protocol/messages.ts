@@ -17,7 +17,7 @@ export const requestIdSchema = z.union([
   z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
 ]);
 
-const rangeSchema = z
+export const rangeSchema = z
   .strictObject({ start: portSchema, end: portSchema })
   .refine((range) => range.start <= range.end, 'start must not be greater than end');
 
@@ -26,23 +26,39 @@ export const helloParamsSchema = z.strictObject({
   client: z.string().max(200).optional(),
 });
 
-export const allocateParamsSchema = z.strictObject({
-  service: serviceSchema.optional(),
-  type: typeNameSchema.optional(),
-  /** An exact port: conflict when it is held. */
-  port: portSchema.optional(),
-  range: rangeSchema.optional(),
-  /** The owner process, or null for a reservation that only release, ttl or cleanup ends. */
-  pid: pidSchema.nullable(),
-  /** The owner's start time as the client read it; the daemon cross-checks it against /proc. */
-  pidStartTime: z.number().int().min(0).optional(),
-  owner: ownerSchema.optional(),
-  ttlMs: z.number().int().min(1000).max(366 * 24 * 3600 * 1000).optional(),
-  healthUrl: healthUrlSchema.optional(),
-  listenCheck: z.boolean().optional(),
-  cwd: z.string().max(4096).optional(),
-  command: z.string().max(4096).optional(),
-});
+/** At most this many ports in `preferred` or `exclude` (every port there is). */
+export const MAX_PORT_LIST = 65535;
+
+export const allocateParamsSchema = z
+  .strictObject({
+    service: serviceSchema.optional(),
+    type: typeNameSchema.optional(),
+    /** An exact port: conflict when it is held. */
+    port: portSchema.optional(),
+    /** Ports to try first, in order; each is skipped when held, and the normal search follows when none is free. */
+    preferred: z.array(portSchema).max(MAX_PORT_LIST).optional(),
+    /** Ports never to hand out (preferred, sticky or searched). */
+    exclude: z.array(portSchema).max(MAX_PORT_LIST).optional(),
+    range: rangeSchema.optional(),
+    /** The owner process, or null for a reservation that only release, ttl or cleanup ends. */
+    pid: pidSchema.nullable(),
+    /** The owner's start time as the client read it; the daemon cross-checks it against /proc. */
+    pidStartTime: z.number().int().min(0).optional(),
+    owner: ownerSchema.optional(),
+    ttlMs: z.number().int().min(1000).max(366 * 24 * 3600 * 1000).optional(),
+    healthUrl: healthUrlSchema.optional(),
+    listenCheck: z.boolean().optional(),
+    cwd: z.string().max(4096).optional(),
+    command: z.string().max(4096).optional(),
+  })
+  .refine((p) => p.port === undefined || p.preferred === undefined, {
+    message: 'give port (this exact port) or preferred (ports to try first), not both',
+    path: ['preferred'],
+  })
+  .refine((p) => p.port === undefined || !(p.exclude ?? []).includes(p.port), {
+    message: 'the exact port is also in exclude',
+    path: ['exclude'],
+  });
 
 export const releaseParamsSchema = z
   .strictObject({

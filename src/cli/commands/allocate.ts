@@ -3,7 +3,7 @@ import type { AllocateParams } from '../../protocol/messages.js';
 import { parsePortRange } from '../../shared/port-range.js';
 import { parseDuration } from '../duration.js';
 import type { CliContext, CommonFlags } from '../context.js';
-import { parseIntFlag } from '../flags.js';
+import { parseIntFlag, parsePortListFlag } from '../flags.js';
 import { ciOwner } from '../ci-owner.js';
 import { graceHint, isShell, mayNeedGraceHint } from '../allocate-hint.js';
 import type { PortsClient } from '../../client/client.js';
@@ -12,6 +12,10 @@ import type { AllocateResult } from '../../protocol/results.js';
 export interface AllocateFlags extends CommonFlags {
   type?: string;
   port?: string;
+  /** Comma-separated ports and ranges to try first. */
+  prefer?: string;
+  /** Comma-separated ports and ranges never to hand out. */
+  exclude?: string;
   range?: string;
   /** A pid string, or false for --no-pid; undefined means the caller. */
   pid?: string | boolean;
@@ -27,6 +31,14 @@ export async function allocateRequest(service: string | undefined, flags: Alloca
   if (service !== undefined) params.service = service;
   if (flags.type !== undefined) params.type = flags.type;
   if (flags.port !== undefined) params.port = parseIntFlag('--port', flags.port, 1, 65535);
+  if (flags.prefer !== undefined) {
+    if (params.port !== undefined) throw new PortsError('E_USAGE', '--prefer and --port cannot be used together (--port is exact; --prefer falls back to a search)');
+    params.preferred = parsePortListFlag('--prefer', flags.prefer);
+  }
+  if (flags.exclude !== undefined) {
+    params.exclude = parsePortListFlag('--exclude', flags.exclude);
+    if (params.port !== undefined && params.exclude.includes(params.port)) throw new PortsError('E_USAGE', `--port ${params.port} is also in --exclude`);
+  }
   if (flags.range !== undefined) {
     const parsed = parsePortRange(flags.range);
     if (!parsed.ok) throw new PortsError('E_USAGE', `--range: ${parsed.error}`);
