@@ -12,8 +12,9 @@ import type { StatusFlags } from './commands/status.js';
 import type { CliContext, CommonFlags } from './context.js';
 import { commandPath, walkCommands } from './command-tree.js';
 import { escapeMessage } from '../shared/escape.js';
-import { showDefaultCommandOptions, showHelp } from './help-command.js';
+import { showDefaultCommandOptions } from './help-command.js';
 import { attachExamples } from './help-examples.js';
+import type { HelpFlags } from './help/help-action.js';
 import { rejectRepeatedFlags } from './repeated-flags.js';
 
 /**
@@ -52,6 +53,8 @@ export function createProgram(ctx: CliContext): ProgramRun {
       writeErr: (text) => ctx.out.message(text.trimEnd()),
       outputError: (text, write) => write(portsErrorText(text)),
     });
+
+  program.addHelpText('after', '\nMore: ports help topics (the manual by topic), ports help COMMAND --full (a command\'s whole page), man ports');
 
   const daemon = program
     .command('daemon')
@@ -231,11 +234,10 @@ export function createProgram(ctx: CliContext): ProgramRun {
 
   program
     .command('help')
-    .description('show the help of a command (ports help daemon stop)')
-    .argument('[command...]', 'the command, and its subcommand')
-    .action((names: string[]) => {
-      code = showHelp(program, names);
-    });
+    .description('show the help of a command (ports help daemon stop), or a topic of the manual (ports help topics)')
+    .argument('[command...]', 'the command, and its subcommand; or a topic')
+    .option('--full', "the command's whole page of the manual (docs/cli.md) instead of its --help")
+    .action(run(async (names: string[], flags: HelpFlags) => (await import('./help/help-action.js')).runHelp(program, names, flags, ctx.out, ctx.env)));
 
   // Rules for every command, including those added above later.
   for (const command of walkCommands(program)) {
