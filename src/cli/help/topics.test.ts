@@ -73,7 +73,7 @@ describe('the shipped docs', () => {
   it('have a page for every command section, each naming a command that exists', () => {
     const paths = new Set(walkCommands(quietProgram()).map((command) => commandPath(command).replace(/^ports ?/, '')));
     const pages = topics.filter((topic) => topic.command);
-    expect(pages.map((topic) => topic.name)).toEqual(expect.arrayContaining(['allocate', 'daemon', 'daemon stop', 'run', 'help']));
+    expect(pages.map((topic) => topic.name)).toEqual(expect.arrayContaining(['allocate', 'daemon', 'daemon stop', 'run', 'completion', 'help']));
     for (const page of pages) expect(paths, page.title).toContain(page.name);
   });
 
