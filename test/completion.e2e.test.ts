@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cliEnv, clientFor, pathsIn, ROOT, startTestDaemon } from './helpers/daemon.js';
@@ -37,22 +37,43 @@ async function complete(env: NodeJS.ProcessEnv, line: string, words = line.split
 
 const installed = (program: string): boolean => spawnSync(program, ['--version'], { stdio: 'ignore' }).status === 0;
 
-/** Run `argv` with `input` typed on its stdin; its stdout, within a deadline. */
-function typeInto(argv: string[], input: string, env: NodeJS.ProcessEnv, timeoutMs = 30_000): Promise<string> {
+/**
+ * Run `argv` with `input` typed on its stdin; its stdout, within a deadline. With `paced`, the
+ * typing starts once the output shows `ready` (the first prompt) and goes a line every `pauseMs`,
+ * for shells that drop what was typed ahead.
+ */
+function typeInto(argv: string[], input: string, env: NodeJS.ProcessEnv, paced?: { ready: RegExp; pauseMs: number }, timeoutMs = 30_000): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(argv[0] as string, argv.slice(1), { env, stdio: ['pipe', 'pipe', 'ignore'] });
     let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    let typing: NodeJS.Timeout | undefined;
+    let started = false;
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (paced && !started && paced.ready.test(output)) {
+        started = true;
+        typeNext();
+      }
+    });
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`${argv.join(' ')} did not finish within ${timeoutMs} ms:\n${output}`));
     }, timeoutMs);
     child.on('error', reject);
+    child.stdin.on('error', () => undefined);
     child.on('close', () => {
       clearTimeout(timer);
+      clearTimeout(typing);
       resolve(output);
     });
-    child.stdin.end(input);
+    const lines = input.split(/(?<=\n)/);
+    function typeNext(): void {
+      const line = lines.shift();
+      if (line === undefined) return void child.stdin.end();
+      child.stdin.write(line);
+      typing = setTimeout(typeNext, paced?.pauseMs ?? 0);
+    }
+    if (!paced) child.stdin.end(input);
   });
 }
 
@@ -153,16 +174,47 @@ describe('zsh and fish completion scripts', () => {
     expect((await runCli(['__complete', 'zsh', '--', 'daemon', '--state-dir', ''], env)).stdout).toBe('dirs\t\n');
   });
 
+  it.skipIf(!installed('fish'))('fish completes commands, flags, daemon values and a command after `ports run --`', async () => {
+    const { dir, env } = home({ PORTS_NO_AUTOSTART: '1' });
+    await startTestDaemon(dir);
+    const client = await clientFor(pathsIn(dir).socketPath);
+    await client.allocate({ service: 'api:v2', pid: null, owner: 'ci$x' });
+    const fish = (line: string) => runProcess('fish', ['--no-config', '-c', `ports completion fish | source; complete -C ${JSON.stringify(line).replace(/\$/g, '\\$')}`], { env });
+    expect((await fish('ports al')).stdout).toMatch(/^allocate\thand out a port/);
+    expect((await fish('ports allocate --no-p')).stdout).toMatch(/^--no-pid\t/);
+    expect((await fish('ports get ')).stdout).toMatch(/^api:v2\tport \d+\n$/);
+    expect((await fish('ports cleanup --owner ')).stdout).toMatch(/^ci\$x\t/);
+    expect((await fish('ports run -- ech')).stdout).toMatch(/^echo\t/m);
+  });
+
+  it.skipIf(!installed('zsh') || !installed('script'))('zsh completes on Tab in an interactive zsh on a terminal', async () => {
+    const { dir, env } = home({ PORTS_NO_AUTOSTART: '1', TERM: 'xterm' });
+    await startTestDaemon(dir);
+    const client = await clientFor(pathsIn(dir).socketPath);
+    await client.allocate({ service: 'api:v2', pid: null, owner: 'ci$x' });
+    const zdotdir = join(dir, 'zsh');
+    mkdirSync(zdotdir);
+    writeFileSync(join(zdotdir, '.zshrc'), "bindkey -e\nautoload -U compinit\ncompinit -u -D\nsource <(ports completion zsh)\nPS1='%% '\n");
+    // Type, Tab, go to the start (Ctrl-A), print the words instead of running them.
+    const lines = ['ports get api:', 'ports cleanup --owner c', 'ports daemon --log-format p'].map((line) => `${line}\t\u0001print -r -- '<' \n`);
+    const output = await typeInto(['script', '-qec', 'zsh -i', '/dev/null'], [...lines, 'exit\n'].join(''), { ...env, ZDOTDIR: zdotdir }, { ready: /% /, pauseMs: 1000 });
+    expect(output).toMatch(/< ports get api:v2 ?\r?\n/);
+    expect(output).toMatch(/< ports cleanup --owner ci\$x ?\r?\n/);
+    expect(output).toMatch(/< ports daemon --log-format pretty ?\r?\n/);
+  });
+
   it.skipIf(!installed('zsh'))('zsh -n reads the zsh script', async () => {
     const { env } = home({ PORTS_NO_AUTOSTART: '1' });
-    const script = (await runCli(['completion', 'zsh'], env)).stdout;
-    expect(spawnSync('zsh', ['-n'], { input: script, encoding: 'utf8' })).toMatchObject({ status: 0, stderr: '' });
+    const file = join(useTempDir(), '_ports');
+    writeFileSync(file, (await runCli(['completion', 'zsh'], env)).stdout);
+    expect(spawnSync('zsh', ['-n', file], { encoding: 'utf8' })).toMatchObject({ status: 0, stderr: '' });
   });
 
   it.skipIf(!installed('fish'))('fish -n reads the fish script', async () => {
     const { env } = home({ PORTS_NO_AUTOSTART: '1' });
-    const script = (await runCli(['completion', 'fish'], env)).stdout;
-    expect(spawnSync('fish', ['-n'], { input: script, encoding: 'utf8' })).toMatchObject({ status: 0, stderr: '' });
+    const file = join(useTempDir(), 'ports.fish');
+    writeFileSync(file, (await runCli(['completion', 'fish'], env)).stdout);
+    expect(spawnSync('fish', ['--no-config', '-n', file], { encoding: 'utf8' })).toMatchObject({ status: 0, stderr: '' });
   });
 
   it('bash -n reads the bash script; an unknown shell is a usage error', async () => {
