@@ -51,7 +51,7 @@ describe('help and parser errors (built bin/ports)', () => {
     [['allocate', '--help'], 0, 'stdout', /^Usage: ports allocate \[options\] \[service\]$/],
     [['help', 'daemon', 'stop'], 0, 'stdout', /^Usage: ports daemon stop \[options\]$/],
     [['daemon', 'stop', '--help'], 0, 'stdout', /^Usage: ports daemon stop \[options\]$/],
-    [['help', 'nonexistent'], 2, 'stderr', /^ports: unknown command 'nonexistent'$/],
+    [['help', 'nonexistent'], 2, 'stderr', /^ports: unknown command or help topic 'nonexistent'$/],
     [['frobnicate'], 2, 'stderr', /^ports: unknown command 'frobnicate'$/],
   ] as const)('ports %j: exit %i, %s starts with %s', async (args, code, stream, firstLine) => {
     const result = await quietHome().run(...args);

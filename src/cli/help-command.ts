@@ -3,19 +3,19 @@ import { commandPath } from './command-tree.js';
 import { formatSuggestion, similarWords } from './suggest.js';
 
 /**
- * `ports help [COMMAND...]`: the help of a command, at any depth (`ports help daemon stop`), on
- * stdout, exit 0. A name that is not a command is a usage error (exit 2) worded like commander's
- * own: `unknown command 'daemon stp'` and `(Did you mean daemon stop?)` when one is close.
+ * The command `ports NAMES…` names, at any depth (`ports help daemon stop`), for `ports help`
+ * (help/help-action.ts). A name that is not a command is a usage error (exit 2) worded like
+ * commander's own: `unknown command 'daemon stp'` and `(Did you mean daemon stop?)` when one is
+ * close.
  */
-export function showHelp(program: Command, names: readonly string[]): number {
+export function resolveCommand(program: Command, names: readonly string[]): Command {
   let command = program;
   for (const name of names) {
     const next = command.commands.find((sub) => sub.name() === name || sub.aliases().includes(name));
     if (next === undefined) return unknownSubcommand(command, name);
     command = next;
   }
-  command.outputHelp();
-  return 0;
+  return command;
 }
 
 /** A usage error for `ports … PARENT NAME` where PARENT has no subcommand NAME. */

@@ -33,7 +33,7 @@ function argvOf(line: string): string[] {
 }
 
 describe('help examples', () => {
-  it.each(['allocate', 'release', 'status', 'run', 'cleanup', 'kill', 'wait', 'who', 'get', 'env', 'events', 'daemon'])('%s has some', (command) => {
+  it.each(['allocate', 'release', 'status', 'run', 'cleanup', 'kill', 'wait', 'who', 'get', 'env', 'events', 'daemon', 'completion', 'help'])('%s has some', (command) => {
     expect(HELP_EXAMPLES[command]?.length).toBeGreaterThan(0);
   });
 

@@ -62,6 +62,16 @@ export const HELP_EXAMPLES: Readonly<Record<string, ReadonlyArray<readonly [comm
     ['ports events --follow', 'and every new one, until Ctrl-C'],
     ['ports events --follow --json', 'one JSON object per line, for jq'],
   ],
+  completion: [
+    ['eval "$(ports completion bash)"', 'completion in this bash (or: source <(ports completion bash))'],
+    ['ports completion zsh > "${fpath[1]}/_ports"', 'for every new zsh (any folder in $fpath)'],
+    ['ports completion fish > ~/.config/fish/completions/ports.fish', 'for every new fish'],
+  ],
+  help: [
+    ['ports help topics', 'the topics of the manual, and the command pages'],
+    ['ports help exit-codes', 'one topic'],
+    ['ports help allocate --full', 'the whole page of a command, beyond --help'],
+  ],
   daemon: [
     ['ports daemon', 'start it in the background (the CLI also does this on first use)'],
     ['ports daemon --foreground --log-level debug', 'run it in this terminal'],

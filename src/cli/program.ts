@@ -1,4 +1,4 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import { PACKAGE_VERSION } from '../version.js';
 import type { AllocateFlags } from './commands/allocate.js';
 import type { DaemonStartFlags } from './commands/daemon.js';
@@ -13,8 +13,10 @@ import type { StatusFlags } from './commands/status.js';
 import type { CliContext, CommonFlags } from './context.js';
 import { commandPath, walkCommands } from './command-tree.js';
 import { escapeMessage } from '../shared/escape.js';
-import { showDefaultCommandOptions, showHelp } from './help-command.js';
+import { showDefaultCommandOptions } from './help-command.js';
 import { attachExamples } from './help-examples.js';
+import type { HelpFlags } from './help/help-action.js';
+import { SHELLS, type Shell } from './completion/shells.js';
 import { rejectRepeatedFlags } from './repeated-flags.js';
 
 /**
@@ -53,6 +55,8 @@ export function createProgram(ctx: CliContext): ProgramRun {
       writeErr: (text) => ctx.out.message(text.trimEnd()),
       outputError: (text, write) => write(portsErrorText(text)),
     });
+
+  program.addHelpText('after', '\nMore: ports help topics (the manual by topic), ports help COMMAND --full (a command\'s whole page), man ports');
 
   const daemon = program
     .command('daemon')
@@ -257,11 +261,23 @@ export function createProgram(ctx: CliContext): ProgramRun {
 
   program
     .command('help')
-    .description('show the help of a command (ports help daemon stop)')
-    .argument('[command...]', 'the command, and its subcommand')
-    .action((names: string[]) => {
-      code = showHelp(program, names);
-    });
+    .description('show the help of a command (ports help daemon stop), or a topic of the manual (ports help topics)')
+    .argument('[command...]', 'the command, and its subcommand; or a topic')
+    .option('--full', "the command's whole page of the manual (docs/cli.md) instead of its --help")
+    .action(run(async (names: string[], flags: HelpFlags) => (await import('./help/help-action.js')).runHelp(program, names, flags, ctx.out, ctx.env)));
+
+  program
+    .command('completion')
+    .description('print the completion script for bash, zsh or fish (source <(ports completion bash))')
+    .addArgument(new Argument('<shell>', 'bash, zsh or fish').choices(SHELLS))
+    .action(run(async (shell: Shell) => (await import('./commands/completion.js')).runCompletion(shell, ctx)));
+
+  // What the completion scripts run on each Tab: the words so far in, candidates out.
+  program
+    .command('__complete', { hidden: true })
+    .argument('<shell>')
+    .argument('[words...]')
+    .action(run(async (shell: string, words: string[]) => (await import('./commands/completion.js')).runComplete(shell, words, program, ctx)));
 
   // Rules for every command, including those added above later.
   for (const command of walkCommands(program)) {
