@@ -29,8 +29,11 @@ const NEVER = [
   '.git*',
 ];
 
-/** Unpacked size today is about 0.87 MB; the bound leaves room for growth but not for a stray folder. */
-const MAX_UNPACKED_BYTES = 1_250_000;
+/**
+ * Unpacked size is about 1.2 MB (issue 12: docs, man page, completion); the bound leaves room for
+ * growth but not for a stray folder (src/ with maps would add ~1 MB, node_modules far more).
+ */
+const MAX_UNPACKED_BYTES = 1_600_000;
 
 /** Scripts npm runs in the consumer's tree when the package is installed. */
 const INSTALL_SCRIPTS = ['preinstall', 'install', 'postinstall', 'prepare'];
