@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { PortsError } from '../errors.js';
+import { thrownMessage } from '../../test/helpers/ports-error.js';
 import { parsePortArgument, parsePortListFlag } from './flags.js';
 
-function usageMessage(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof PortsError && error.code === 'E_USAGE') return error.message;
-    throw error;
-  }
-  throw new Error('no error');
-}
+const usageMessage = (run: () => unknown): string => thrownMessage('E_USAGE', run);
 
 describe('parsePortArgument', () => {
   it('reads a port', () => {

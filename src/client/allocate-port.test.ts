@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { PortsError } from '../errors.js';
+import { thrownMessage } from '../../test/helpers/ports-error.js';
 import { allocatePort, readAllocateOptions } from './allocate-port.js';
 import { portNumbers } from './port-numbers.js';
 
-function misuse(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof PortsError && error.code === 'E_INVALID_REQUEST') return error.message;
-    throw error;
-  }
-  throw new Error('no error');
-}
+const misuse = (run: () => unknown): string => thrownMessage('E_INVALID_REQUEST', run);
 
 describe('readAllocateOptions', () => {
   it('reads no options as an empty request', () => {

@@ -1,18 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { PortsError } from '../errors.js';
+import { thrownMessage } from '../../test/helpers/ports-error.js';
 import { readReleaseTarget, releasePort } from './release-port.js';
 
 const SELF = 4242;
 
-function misuse(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof PortsError && error.code === 'E_INVALID_REQUEST') return error.message;
-    throw error;
-  }
-  throw new Error('no error');
-}
+const misuse = (run: () => unknown): string => thrownMessage('E_INVALID_REQUEST', run);
 
 describe('readReleaseTarget', () => {
   it('releases a port or named ports whoever holds them', () => {
