@@ -1,8 +1,8 @@
-import { createServer, type AddressInfo } from 'node:net';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cliEnv, startTestDaemon } from './helpers/daemon.js';
 import { runCli } from './helpers/run-cli.js';
 import { useTempDir } from './helpers/temp-dir.js';
+import { holdPort } from './helpers/processes.js';
 
 /** A CLI home with a daemon of its own (no autostart). */
 async function home() {
@@ -19,20 +19,12 @@ async function reserve(run: (...args: string[]) => Promise<{ stdout: string }>, 
   return ports;
 }
 
-/** A port the kernel gave and something listens on, for as long as the test runs. */
-async function listening(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  onTestFinished(() => void server.close());
-  return (server.address() as AddressInfo).port;
-}
-
 describe('ports allocate --prefer / --exclude', () => {
   it('takes the first preferred port that is neither allocated nor in use', async () => {
     const { run } = await home();
     const [held, free] = await reserve(run, 2);
     await run('release', String(free));
-    const busy = await listening();
+    const busy = await holdPort();
     const result = await run('allocate', '--no-pid', '--prefer', `${busy},${held},${free}`);
     expect(result).toMatchObject({ code: 0, stdout: `${free}\n`, stderr: '' });
   });

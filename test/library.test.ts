@@ -1,8 +1,8 @@
-import { createServer, type AddressInfo } from 'node:net';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { allocatePort, portNumbers, releasePort } from '../src/index.js';
 import { clientFor, pathsIn, startTestDaemon } from './helpers/daemon.js';
 import { useTempDir } from './helpers/temp-dir.js';
+import { holdPort } from './helpers/processes.js';
 
 /** A daemon of this test's own; the library reaches it by socketPath and never starts another. */
 async function daemon() {
@@ -13,13 +13,6 @@ async function daemon() {
   const at = { socketPath, autostart: false } as const;
   const holder = async (port: number) => (await client.status()).allocations.find((a) => a.port === port) ?? null;
   return { socketPath, at, client, holder };
-}
-
-async function listening(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  onTestFinished(() => void server.close());
-  return (server.address() as AddressInfo).port;
 }
 
 describe('allocatePort', () => {
@@ -42,7 +35,7 @@ describe('allocatePort', () => {
     const { allocation: held } = await client.allocate({ pid: null, range: { start: 20000, end: 29999 } });
     const { allocation: free } = await client.allocate({ pid: null, range: { start: 20000, end: 29999 } });
     await client.release({ ports: [free.port] });
-    const busy = await listening();
+    const busy = await holdPort();
     expect(await allocatePort({ ...at, preferred: [busy, held.port, free.port] })).toBe(free.port);
     const fallback = await allocatePort({ ...at, preferred: busy });
     expect(fallback).toBeGreaterThanOrEqual(3000);

@@ -81,12 +81,17 @@ export async function freeBlock(count: number, from: number): Promise<number> {
   throw new Error(`no ${count} consecutive free ports in ${from}-${from + 1999}`);
 }
 
-/** Listen on `port` at 127.0.0.1 until the test ends; a port something else already holds is busy all the same. */
-export async function holdPort(port: number): Promise<void> {
+/**
+ * Listen on `port` at 127.0.0.1 until the test ends, and return the port (with 0, one the kernel
+ * gives). A port something else already holds is busy all the same.
+ */
+export async function holdPort(port = 0): Promise<number> {
   const server = createServer();
   const held = await new Promise<boolean>((resolve) => {
     server.once('error', () => resolve(false));
     server.listen(port, '127.0.0.1', () => resolve(true));
   });
-  if (held) onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  if (!held) return port;
+  onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return (server.address() as { port: number }).port;
 }
