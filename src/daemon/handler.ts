@@ -120,6 +120,7 @@ export function createHandler(deps: HandlerDeps): Handler {
           startedAt: info.startedAt,
           socket: info.socket,
           stateDir: info.stateDir,
+          ...(info.socketActivated !== undefined ? { socketActivated: info.socketActivated } : {}),
         } satisfies HelloResult;
       }
       case 'allocate':

@@ -14,6 +14,8 @@ export interface HelloResult {
   startedAt: string;
   socket: string;
   stateDir: string;
+  /** The daemon serves a socket systemd passed it (socket activation); absent from older daemons. */
+  socketActivated?: boolean;
 }
 
 export interface AllocateResult {

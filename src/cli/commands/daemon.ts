@@ -114,8 +114,7 @@ export async function stopDaemon(ctx: CliContext, socketPath?: string): Promise<
   try {
     client = await connectIfRunning(ctx, socketPath);
     const hello = client?.daemon;
-    const socketActivated = client ? (await client.status({ summary: true })).daemon.socketActivated === true : false;
-    stopped = { pid: hello?.pid ?? 0, stateDir: hello?.stateDir ?? null, socketActivated };
+    stopped = { pid: hello?.pid ?? 0, stateDir: hello?.stateDir ?? null, socketActivated: hello?.socketActivated === true };
   } catch (error) {
     // A daemon of another protocol version: stop it anyway, it is what the user asked for.
     if (!isPortsError(error) || error.code !== 'E_VERSION_MISMATCH') throw error;

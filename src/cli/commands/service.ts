@@ -64,7 +64,7 @@ function refuseForeign(files: UnitFile[], what: string): void {
 async function stopAutostarted(ctx: CliContext, socketPath: string): Promise<number | null> {
   const client = await connectIfRunning(ctx, socketPath).catch(() => null);
   if (client) {
-    const activated = await client.status({ summary: true }).then((status) => status.daemon.socketActivated === true, () => false);
+    const activated = client.daemon?.socketActivated === true;
     await client.close();
     if (activated) return null;
   }
