@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { connectClient } from '../src/client/connect.js';
+import { connectClient } from '../src/client/client.js';
 import type { PortsClient } from '../src/client/client.js';
 import { isPortsError } from '../src/errors.js';
 import { MAX_SOCKET_PATH_BYTES } from '../src/shared/paths.js';

@@ -9,7 +9,8 @@
  * ```
  */
 export { PortsClient } from './client/client.js';
-export { connectClient, type ConnectOptions } from './client/connect.js';
+export { connectClient } from './client/client.js';
+export type { ConnectOptions } from './client/connect.js';
 export { allocatePort, type AllocatePortOptions } from './client/allocate-port.js';
 export { releasePort, type ReleasePortOptions, type ReleasePortSelector } from './client/release-port.js';
 export { portNumbers, type PortNumbers } from './client/port-numbers.js';

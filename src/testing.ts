@@ -17,7 +17,7 @@ import { loadConfig } from './config/load.js';
 import { exclusionRanges, type Config } from './config/schema.js';
 import { PortsError } from './errors.js';
 import { createDaemonCore } from './daemon/core.js';
-import type { Handler } from './daemon/handler.js';
+import type { Handler } from './protocol/session.js';
 import type { CycleReport } from './health/monitor.js';
 import { createSystemProbes } from './health/probes.js';
 import { renderSnapshotSync } from './state/snapshot.js';

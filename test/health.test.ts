@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { AuditEvent } from '../src/daemon/audit.js';
+import type { AuditEvent } from '../src/protocol/events.js';
 import { clientFor, startTestDaemon, waitFor } from './helpers/daemon.js';
 import { spawnTracked, startServer, startSleeper, testPort } from './helpers/processes.js';
 import { useTempDir } from './helpers/temp-dir.js';

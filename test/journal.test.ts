@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { PortsClient } from '../src/client/client.js';
-import type { AuditEvent } from '../src/daemon/audit.js';
+import type { AuditEvent } from '../src/protocol/events.js';
 import { startDaemon, type Daemon } from '../src/daemon/daemon.js';
 import { createSilentLogger } from '../src/daemon/logger.js';
 import { encodeRecord } from '../src/state/journal-format.js';

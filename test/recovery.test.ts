@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { AuditEvent } from '../src/daemon/audit.js';
+import type { AuditEvent } from '../src/protocol/events.js';
 import { clientFor, pathsIn, startTestDaemon } from './helpers/daemon.js';
 import { useTempDir } from './helpers/temp-dir.js';
 

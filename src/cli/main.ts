@@ -1,5 +1,5 @@
 import { PortsClient } from '../client/client.js';
-import { connectClient } from '../client/connect.js';
+import { connectClient } from '../client/client.js';
 import { isPortsError, PortsError, toPortsError } from '../errors.js';
 import { isResourceError } from '../system/resource-errors.js';
 import { PACKAGE_VERSION } from '../version.js';

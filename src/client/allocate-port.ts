@@ -1,7 +1,7 @@
 import { allocateParamsSchema, type AllocateParams } from '../protocol/messages.js';
 import { readProcStat } from '../system/proc-stat.js';
 import type { ConnectOptions } from './connect.js';
-import { connectClient } from './connect.js';
+import { connectClient } from './client.js';
 import {
   checkOptionKeys,
   checkOptionsObject,

@@ -2,6 +2,9 @@ import { PortsError } from '../errors.js';
 import type { AllocateParams, CleanupParams, EventsParams, ReleaseParams, RenewParams, StatusParams, TransferParams } from '../protocol/messages.js';
 import type { AuditEvent, HelloResult, ResultByOp } from '../protocol/results.js';
 import { PACKAGE_VERSION, PROTOCOL_VERSION } from '../version.js';
+import { reachDaemon, type ConnectOptions } from './connect.js';
+import { describeRefusal } from './refusal.js';
+import { connectSocket } from './socket-transport.js';
 import type { Transport } from './transport.js';
 
 /**
@@ -30,9 +33,20 @@ export class PortsClient {
   }
 
   /** Connect over the Unix socket (starting the daemon unless told not to) and say hello. */
-  static async connect(options: import('./connect.js').ConnectOptions = {}): Promise<PortsClient> {
-    const { connectClient } = await import('./connect.js');
-    return connectClient(options);
+  static connect(options: ConnectOptions = {}): Promise<PortsClient> {
+    return reachDaemon(options, (socketPath) => PortsClient.#open(socketPath, options.clientName));
+  }
+
+  /** One attempt: the socket, then hello; a daemon that refuses us is described as such. */
+  static async #open(socketPath: string, clientName: string | undefined): Promise<PortsClient> {
+    const client = new PortsClient(await connectSocket({ path: socketPath }));
+    try {
+      await client.hello(clientName);
+    } catch (error) {
+      client.destroy();
+      throw describeRefusal(error, socketPath);
+    }
+    return client;
   }
 
   async #call<Op extends keyof ResultByOp>(op: Op, params: unknown): Promise<ResultByOp[Op]> {
@@ -114,4 +128,9 @@ export class PortsClient {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+/** Connect and hello, starting the daemon in the background if none runs and autostart is on (`PortsClient.connect`). */
+export function connectClient(options: ConnectOptions = {}): Promise<PortsClient> {
+  return PortsClient.connect(options);
 }

@@ -1,8 +1,11 @@
+/**
+ * Reaching the user's daemon: where its socket is, whether autostart is allowed, and the loop
+ * that starts a daemon when none answers and waits for it. Generic over what one attempt makes
+ * (the client passes "open the socket and say hello"), so this module knows nothing of PortsClient.
+ */
 import { isPortsError, PortsError } from '../errors.js';
-import { PortsClient } from './client.js';
 import { locateSocket } from './locate.js';
-import { describeRefusal, isRefusal } from './refusal.js';
-import { connectSocket } from './socket-transport.js';
+import { isRefusal } from './refusal.js';
 
 export interface ConnectOptions {
   /** Socket path; default: $PORTS_SOCKET, user config, XDG default. */
@@ -14,17 +17,6 @@ export interface ConnectOptions {
   env?: NodeJS.ProcessEnv;
   /** Sent in hello, shown in the daemon's log. */
   clientName?: string;
-}
-
-async function tryConnect(socketPath: string, clientName: string | undefined): Promise<PortsClient> {
-  const client = new PortsClient(await connectSocket({ path: socketPath }));
-  try {
-    await client.hello(clientName);
-  } catch (error) {
-    client.destroy();
-    throw describeRefusal(error, socketPath);
-  }
-  return client;
 }
 
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -42,13 +34,17 @@ export function autostartAllowed(env: NodeJS.ProcessEnv): boolean {
   return value === undefined || AUTOSTART_ON.has(value.trim().toLowerCase());
 }
 
-/** Connect and hello, starting the daemon in the background if none runs and autostart is on. */
-export async function connectClient(options: ConnectOptions = {}): Promise<PortsClient> {
+/**
+ * Run `attempt` against the daemon's socket; when no daemon answers (`E_DAEMON_UNREACHABLE`, not
+ * a refusal) and autostart is on, start one in the background and retry until it answers or
+ * `startTimeoutMs` passes. Other failures are thrown as they are.
+ */
+export async function reachDaemon<T>(options: ConnectOptions, attempt: (socketPath: string) => Promise<T>): Promise<T> {
   const env = options.env ?? process.env;
   const socketPath = options.socketPath ?? locateSocket(env);
   const autostart = options.autostart ?? autostartAllowed(env);
   try {
-    return await tryConnect(socketPath, options.clientName);
+    return await attempt(socketPath);
   } catch (error) {
     // A daemon that is full, or a socket that is not ours: another daemon would not help.
     if (!autostart || !isPortsError(error) || error.code !== 'E_DAEMON_UNREACHABLE' || isRefusal(error)) throw error;
@@ -62,7 +58,7 @@ export async function connectClient(options: ConnectOptions = {}): Promise<Ports
     for (let delay = 20; Date.now() < deadline; delay = Math.min(delay * 2, 250)) {
       await pause(delay);
       try {
-        return await tryConnect(socketPath, options.clientName);
+        return await attempt(socketPath);
       } catch (error) {
         last = error;
         if (!isPortsError(error) || error.code !== 'E_DAEMON_UNREACHABLE' || isRefusal(error)) throw error;

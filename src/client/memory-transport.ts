@@ -1,4 +1,4 @@
-import type { Handler, Session } from '../daemon/handler.js';
+import type { Handler, Session } from '../protocol/session.js';
 import { PortsError } from '../errors.js';
 import type { EventPush, Reply } from '../protocol/results.js';
 import type { Transport } from './transport.js';

@@ -1,7 +1,7 @@
 import { isPortsError } from '../errors.js';
 import { releaseParamsSchema, type ReleaseParams } from '../protocol/messages.js';
 import type { ConnectOptions } from './connect.js';
-import { connectClient } from './connect.js';
+import { connectClient } from './client.js';
 import {
   checkOptionKeys,
   checkOptionsObject,

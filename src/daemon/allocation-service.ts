@@ -24,7 +24,7 @@ export interface AllocationServiceDeps {
   limits: { maxAllocationsPerOwner: number };
   /** Called after a change is durable (audit, metrics). */
   onAllocated?(allocation: Allocation): void;
-  onReleased?(allocation: Allocation, reason: string): void;
+  onReleased?(allocation: Allocation, reason: 'released'): void;
 }
 
 /** In-process choices that are not part of the wire request. */

@@ -2,7 +2,8 @@ import { existsSync, lstatSync, mkdirSync, readFileSync, renameSync, statSync, s
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useTempDir } from '../../test/helpers/temp-dir.js';
-import { createAuditFile, createAuditTrail, type AuditEvent } from './audit.js';
+import type { AuditEvent } from '../protocol/events.js';
+import { createAuditFile, createAuditTrail } from './audit.js';
 
 const clock = { now: () => Date.parse('2026-01-01T00:00:00Z'), monotonic: () => 0 };
 

@@ -1,39 +1,13 @@
-import { closeSync, constants, fstatSync, lstatSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import type { Allocation } from '../protocol/allocation.js';
-import type { Clock } from '../shared/clock.js';
-import { openAppendFile } from './own-files.js';
-
 /**
  * The audit trail: every event as a JSON line in audit.log (0600, rotated by size) and on an
  * in-process bus that `ports events --follow` subscribers listen to. A recent window is kept in
  * memory for `ports events` without --follow.
  */
-export type AuditEventType =
-  | 'allocation.created'
-  | 'allocation.released'
-  | 'allocation.reclaimed'
-  | 'health.unhealthy'
-  | 'health.recovered'
-  | 'daemon.started'
-  | 'daemon.stopped'
-  | 'state.recovered';
-
-export interface AuditAllocation {
-  port: number;
-  service: string | null;
-  pid: number | null;
-  owner: string | null;
-}
-
-export interface AuditEvent {
-  seq: number;
-  time: string;
-  type: AuditEventType;
-  allocation?: AuditAllocation;
-  reason?: string;
-  failures?: number;
-  details?: Record<string, unknown>;
-}
+import { closeSync, constants, fstatSync, lstatSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import type { Allocation } from '../protocol/allocation.js';
+import type { AuditAllocation, AuditEvent } from '../protocol/events.js';
+import type { Clock } from '../shared/clock.js';
+import { openAppendFile } from './own-files.js';
 
 export type AuditInput = Omit<AuditEvent, 'seq' | 'time'>;
 

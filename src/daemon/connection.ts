@@ -3,7 +3,7 @@ import { PortsError } from '../errors.js';
 import { createLineSplitter, encodeLine, encodeLinePieces } from '../protocol/framing.js';
 import type { Reply } from '../protocol/results.js';
 import type { EvictionCandidate } from './eviction.js';
-import type { Handler, Session } from './handler.js';
+import type { Handler, Session } from '../protocol/session.js';
 
 /**
  * One client connection on the daemon's socket: NDJSON lines to the handler and replies back,

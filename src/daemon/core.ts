@@ -12,7 +12,9 @@ import { createReleaseHistory, type ReleaseHistory } from '../health/release-his
 import { createAllocationService, type AllocationService } from './allocation-service.js';
 import { createLeaseService } from './lease-service.js';
 import { auditAllocation, createAuditTrail, type AuditTrail } from './audit.js';
-import { createHandler, type Handler } from './handler.js';
+import { createReleaseRecorder } from './release-record.js';
+import type { Handler } from '../protocol/session.js';
+import { createHandler } from './handler.js';
 import { createMetrics, type DaemonMetrics } from './metrics.js';
 
 /**
@@ -81,6 +83,7 @@ export function createDaemonCore(deps: CoreDeps): DaemonCore {
     maxAgeMs: deps.config.health_monitoring.history_max_age_ms,
   };
   const history = createReleaseHistory(historyBounds);
+  const recordRelease = createReleaseRecorder({ metrics, history, audit, clock, log });
 
   const service = createAllocationService({
     store,
@@ -92,11 +95,7 @@ export function createDaemonCore(deps: CoreDeps): DaemonCore {
     onAllocated(allocation) {
       audit.record({ type: 'allocation.created', allocation: auditAllocation(allocation) });
     },
-    onReleased(allocation, reason) {
-      metrics.releasesTotal.inc({ reason });
-      history.add({ allocation, reason, failures: allocation.health.failures, releasedAt: new Date(clock.now()).toISOString() }, clock.now());
-      audit.record({ type: 'allocation.released', allocation: auditAllocation(allocation), reason });
-    },
+    onReleased: (allocation, reason) => recordRelease(allocation, reason),
   });
 
   // Count every allocate by its outcome for ports_allocations_total{result}.
@@ -123,13 +122,7 @@ export function createDaemonCore(deps: CoreDeps): DaemonCore {
     log,
     ...(deps.timers ? { timers: deps.timers } : {}),
     hooks: {
-      reclaimed(allocation, reason, failures) {
-        metrics.staleCleaned.inc({ reason });
-        metrics.releasesTotal.inc({ reason });
-        history.add({ allocation, reason, failures, releasedAt: new Date(clock.now()).toISOString() }, clock.now());
-        audit.record({ type: 'allocation.reclaimed', allocation: auditAllocation(allocation), reason, failures });
-        log.info({ port: allocation.port, service: allocation.service, ownerPid: allocation.pid, reason, failures }, 'allocation reclaimed');
-      },
+      reclaimed: (allocation, reason, failures) => recordRelease(allocation, reason, { failures }),
       transition(allocation, kind, reason, failures) {
         audit.record({
           type: kind === 'unhealthy' ? 'health.unhealthy' : 'health.recovered',
@@ -155,17 +148,7 @@ export function createDaemonCore(deps: CoreDeps): DaemonCore {
     processes: deps.processes,
     probes: deps.healthProbes,
     clock,
-    onSwept(allocation, reason) {
-      const releasedAt = new Date(clock.now()).toISOString();
-      history.add({ allocation, reason, failures: allocation.health.failures, releasedAt }, clock.now());
-      metrics.releasesTotal.inc({ reason });
-      if (reason === 'owner') {
-        audit.record({ type: 'allocation.released', allocation: auditAllocation(allocation), reason: 'owner', details: { by: 'cleanup' } });
-      } else {
-        metrics.staleCleaned.inc({ reason });
-        audit.record({ type: 'allocation.reclaimed', allocation: auditAllocation(allocation), reason, details: { by: 'cleanup' } });
-      }
-    },
+    onSwept: (allocation, reason) => recordRelease(allocation, reason, { by: 'cleanup' }),
   });
 
   const handler = createHandler({

@@ -14,7 +14,8 @@ import { createProcInspector, type ProcessInspector } from '../system/process-in
 import { PACKAGE_VERSION, PROTOCOL_VERSION } from '../version.js';
 import { createSystemProbes, type HealthProbes } from '../health/probes.js';
 import type { PortserverServer } from '../portserver/server.js';
-import { startPortserver } from '../portserver/start.js';
+import { portserverPool, startPortserver } from '../portserver/start.js';
+import { portserverAllocator } from './portserver-allocator.js';
 import { createAuditFile } from './audit.js';
 import { createDaemonCore, type DaemonCore } from './core.js';
 import { startMetricsServer, type MetricsServer } from './metrics-http.js';
@@ -22,11 +23,12 @@ import type { LogFormat } from './log-pretty.js';
 import { createDaemonLogger } from './logger.js';
 import { policyFromConfig } from './policy.js';
 import { ownFiles, refuseLinks } from './own-files.js';
-import { ensurePrivateDir } from './secure-dir.js';
+import { ensurePrivateDir } from '../system/private-dir.js';
 import { connectionBudget } from './connection-budget.js';
 import { createSocketServer } from './server.js';
 import { readFdLimit } from '../system/fd-limit.js';
-import { acquireInstanceLock, clearStaleSocket, type InstanceLock } from './single-instance.js';
+import { acquireInstanceLock, type InstanceLock } from './single-instance.js';
+import { clearStaleSocket } from '../system/unix-socket.js';
 import { checkInheritedSocket } from './inherited-socket.js';
 import type { ListenFds } from '../system/socket-activation.js';
 import { dirname } from 'node:path';
@@ -224,9 +226,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     try {
       portserver = await startPortserver({
         path: config.portserver.socket,
-        settings: config.portserver,
+        settings: { pool: portserverPool(config.portserver.range), timeoutMs: config.portserver.timeout_ms },
         mainSocket: socketPath,
-        allocations: core.allocations,
+        allocator: portserverAllocator(core.allocations),
         processes,
         maxConnections: budget.portserver,
         log: log.child({ component: 'portserver' }),

@@ -1,9 +1,12 @@
+/**
+ * Request → reply, with no socket: validate the line once at the edge (zod), check the
+ * handshake, dispatch each op to its service, and turn every failure into a wire error.
+ */
 import { PortsError, toPortsError } from '../errors.js';
 import type { Allocation } from '../protocol/allocation.js';
 import { formatIssues, OPS, requestIdSchema, requestSchemas, type Op, type Request, type RequestId, type StatusParams } from '../protocol/messages.js';
 import type {
   DaemonInfo,
-  EventPush,
   EventsResult,
   HealthStatistics,
   HelloResult,
@@ -13,25 +16,12 @@ import type {
   ResultByOp,
   StatusResult,
 } from '../protocol/results.js';
+import type { Handler, Session } from '../protocol/session.js';
 import type { AuditTrail } from './audit.js';
 import type { LeaseService } from './lease-service.js';
 import { PROTOCOL_VERSION } from '../version.js';
 import type { AllocationService } from './allocation-service.js';
 import type { StateStore } from '../state/store.js';
-
-/**
- * The daemon without a socket: one raw line in, one reply out. server.ts frames bytes around it;
- * the in-memory transport and most tests call it directly.
- */
-export interface Session {
-  helloDone: boolean;
-  /** Push an unsolicited line (events --follow). Absent where the transport cannot push. */
-  push?(message: EventPush): void;
-  /** Run when the connection closes (unsubscribe). */
-  onClose?(cleanup: () => void): void;
-  /** Set when the session follows events: the server lifts its idle timeout. */
-  following?: boolean;
-}
 
 export interface HandlerLog {
   error(object: object, message: string): void;
@@ -52,16 +42,6 @@ export interface HandlerDeps {
   log: HandlerLog;
   /** Observes every request (metrics). */
   onRequest?(op: Op | 'invalid', ok: boolean, seconds: number): void;
-}
-
-export interface Handler {
-  handleLine(session: Session, line: string): Promise<Reply>;
-  handle(session: Session, message: unknown): Promise<Reply>;
-  /**
-   * A line that is not valid UTF-8 (given decoded with U+FFFD for the bad bytes): `E_PROTOCOL`,
-   * carrying the request's id when the line still reads as a JSON object with a valid id.
-   */
-  rejectInvalidUtf8(line: string): Reply;
 }
 
 const MUTATING_OPS: ReadonlySet<Op> = new Set(['allocate', 'release', 'transfer', 'renew', 'cleanup']);

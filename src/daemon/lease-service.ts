@@ -20,7 +20,7 @@ export interface LeaseServiceDeps {
   probes: Pick<HealthProbes, 'processes'>;
   clock: Clock;
   /** After a sweep's release is durable. `reason` is the reclaim reason, or `owner`. */
-  onSwept(allocation: Allocation, reason: string): void;
+  onSwept(allocation: Allocation, reason: CleanupEntry['reason']): void;
 }
 
 export interface LeaseService {

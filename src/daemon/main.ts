@@ -1,8 +1,5 @@
-import { homedir } from 'node:os';
-import { resolve } from 'node:path';
-import { loadConfig } from '../config/load.js';
+import { resolveSetup, type SetupFlags } from '../config/setup.js';
 import { isPortsError, toPortsError } from '../errors.js';
-import { defaultSocketPath, defaultStateDir, userConfigFile } from '../shared/paths.js';
 import { takeListenFds } from '../system/socket-activation.js';
 import { startDaemon, type Daemon } from './daemon.js';
 import type { LogFormat } from './log-pretty.js';
@@ -11,13 +8,7 @@ import type { LogFormat } from './log-pretty.js';
  * Wiring for `ports daemon --foreground`: config layers, paths, the real dependencies, signals.
  * Resolves with the process exit code once the daemon has stopped.
  */
-export interface DaemonFlags {
-  socket?: string;
-  stateDir?: string;
-  config?: string;
-  logLevel?: string;
-  /** Serve the portserver protocol here (config `portserver.socket`). */
-  portserverSocket?: string;
+export interface DaemonFlags extends SetupFlags {
   /** Log only to daemon.log (the background daemon has no terminal). */
   detached?: boolean;
   /** The stderr copy of the log: `pretty` or `json` (default: pretty on a terminal, JSON otherwise). */
@@ -38,26 +29,6 @@ export function stderrLogFormat(flags: Pick<DaemonFlags, 'logFormat'>, io: Pick<
   return { format, colour: format === 'pretty' && io.stderrIsTTY === true && !noColour };
 }
 
-export function resolveDaemonSetup(flags: DaemonFlags, env: NodeJS.ProcessEnv) {
-  const home = homedir();
-  const configEnv = flags.config !== undefined ? { ...env, PORTS_CONFIG: resolve(flags.config) } : env;
-  const flagLayer: Record<string, unknown> = {};
-  const paths: Record<string, unknown> = {};
-  if (flags.socket !== undefined) paths['socket'] = flags.socket;
-  if (flags.stateDir !== undefined) paths['state_dir'] = flags.stateDir;
-  if (Object.keys(paths).length > 0) flagLayer['paths'] = paths;
-  if (flags.logLevel !== undefined) flagLayer['log_level'] = flags.logLevel;
-  if (flags.portserverSocket !== undefined) flagLayer['portserver'] = { socket: flags.portserverSocket };
-  const { config, files } = loadConfig({ env: configEnv, userFile: userConfigFile({ env: configEnv, home }), flags: flagLayer });
-  // Relative paths are taken from the current folder (a background daemon runs in /).
-  return {
-    config,
-    files,
-    socketPath: resolve(config.paths.socket ?? defaultSocketPath({ env, home })),
-    stateDir: resolve(config.paths.state_dir ?? defaultStateDir({ env, home })),
-  };
-}
-
 export async function runDaemonForeground(flags: DaemonFlags, io: DaemonRunIo): Promise<number> {
   // A SIGHUP during start-up must not kill the daemon (its default action); it is a no-op until ready.
   const early = () => undefined;
@@ -66,7 +37,7 @@ export async function runDaemonForeground(flags: DaemonFlags, io: DaemonRunIo): 
   // Socket activation: read once, then removed (from the process too) so no child inherits them.
   const listenFds = takeListenFds(process.pid, io.env, process.env);
   try {
-    const setup = resolveDaemonSetup(flags, io.env);
+    const setup = resolveSetup(flags, io.env);
     daemon = await startDaemon({
       config: setup.config,
       socketPath: setup.socketPath,
@@ -88,7 +59,7 @@ export async function runDaemonForeground(flags: DaemonFlags, io: DaemonRunIo): 
   // SIGHUP: read the configuration again; a bad one is logged and the running one kept.
   const onHup = () => {
     try {
-      daemon.reload(resolveDaemonSetup(flags, io.env).config);
+      daemon.reload(resolveSetup(flags, io.env).config);
     } catch (error) {
       daemon.log.error({ err: error }, `configuration not reloaded, keeping the running one: ${(error as Error).message}`);
     }

@@ -7,7 +7,7 @@ import { useTempDir } from '../../test/helpers/temp-dir.js';
 import type { Reply } from '../protocol/results.js';
 import { MAX_IN_FLIGHT_PER_CONNECTION, MAX_UNREAD_REPLY_BYTES } from './connection.js';
 import { EVICTION_MIN_IDLE_MS } from './eviction.js';
-import type { Handler } from './handler.js';
+import type { Handler } from '../protocol/session.js';
 import { createSocketServer, type ServerLimits } from './server.js';
 
 /**

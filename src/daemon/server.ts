@@ -4,7 +4,7 @@ import { encodeLine } from '../protocol/framing.js';
 import type { Reply } from '../protocol/results.js';
 import { closeWithLine, openConnection, type Connection, type ConnectionHooks, type ConnectionLimits, type LingerBudget } from './connection.js';
 import { chooseEviction, EVICTION_MIN_IDLE_MS } from './eviction.js';
-import type { Handler } from './handler.js';
+import type { Handler } from '../protocol/session.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { listenInherited, listenPrivate, unlinkIfOurs, type ListeningSocket } from '../system/unix-socket.js';
 

@@ -1,5 +1,4 @@
-import { lstat, readFile, rmdir, stat, unlink } from 'node:fs/promises';
-import { connect } from 'node:net';
+import { readFile, rmdir, stat, unlink } from 'node:fs/promises';
 import lockfile from 'proper-lockfile';
 import { PortsError } from '../errors.js';
 import type { StatePaths } from '../shared/paths.js';
@@ -96,28 +95,4 @@ export async function acquireInstanceLock(
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
-}
-
-/**
- * Make the socket path ready to bind: a stale socket (nobody answers) is removed; a live one is a
- * running daemon; anything that is not a socket is left alone and refused.
- */
-export async function clearStaleSocket(path: string): Promise<void> {
-  const info = await lstat(path).catch(() => null);
-  if (!info) return;
-  if (!info.isSocket()) {
-    throw new PortsError('E_PATH', `${path} exists and is not a socket; refusing to replace it`, { path });
-  }
-  const alive = await new Promise<boolean>((resolve) => {
-    const probe = connect(path);
-    probe.once('connect', () => {
-      probe.destroy();
-      resolve(true);
-    });
-    probe.once('error', () => resolve(false));
-  });
-  if (alive) {
-    throw new PortsError('E_ALREADY_RUNNING', `Another daemon answers on ${path} (with another state folder)`, { socket: path });
-  }
-  await unlink(path).catch(() => undefined);
 }

@@ -1,10 +1,9 @@
-import { isLoopbackUrl, type Allocation, type AllocationHealth } from '../protocol/allocation.js';
-
 /**
  * The HealthMonitor's verdicts, pure: what one cycle observed about an allocation in, the
  * allocation's next health and what to do out. No I/O, no clock: `now` is passed in.
  */
-export type ReclaimReason = 'process_dead' | 'pid_reused' | 'not_listening' | 'http_unhealthy' | 'expired';
+import { isLoopbackUrl, type Allocation, type AllocationHealth } from '../protocol/allocation.js';
+import type { ReclaimReason } from '../protocol/results.js';
 
 export type ProcessObservation = 'alive' | 'dead' | 'zombie' | 'reused' | 'unknown';
 export type HttpObservation = 'healthy' | 'slow' | 'unhealthy' | 'unknown';

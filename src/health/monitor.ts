@@ -1,7 +1,8 @@
 import type { Allocation } from '../protocol/allocation.js';
+import type { HealthStatistics, ReclaimReason } from '../protocol/results.js';
 import type { Clock } from '../shared/clock.js';
 import type { StateStore } from '../state/store.js';
-import { checksFor, decide, type HealthPolicy, type Observation, type ReclaimReason, type Verdict } from './decide.js';
+import { checksFor, decide, type HealthPolicy, type Observation, type Verdict } from './decide.js';
 import { ownerKey, type HealthProbes, type Owner } from './probes.js';
 
 /**
@@ -66,32 +67,6 @@ export interface UnknownChecks {
   process: number;
   listen: number;
   http: number;
-}
-
-export interface HealthStatistics {
-  enabled: boolean;
-  active: boolean;
-  check_interval_ms: number;
-  max_failures: number;
-  cleanup_stale_allocations: boolean;
-  /** From the configuration: how long after its creation an allocation may go without a listener. Daemons before this field leave it out. */
-  startup_grace_ms: number;
-  total_allocations: number;
-  tracked_allocations: number;
-  failing_allocations: number;
-  failing_details: Array<{ port: number; failures: number; reason: string | null }>;
-  last_cycle: {
-    started_at: string;
-    duration_ms: number;
-    checked: number;
-    healthy: number;
-    unhealthy: number;
-    unknown: number;
-    released: number;
-  } | null;
-  cycles: number;
-  reclaimed_total: number;
-  uptime_ms: number;
 }
 
 export interface HealthMonitor {

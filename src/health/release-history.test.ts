@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Allocation } from '../protocol/allocation.js';
 import { createReleaseHistory } from './release-history.js';
 
-const record = (port: number) => ({ allocation: { port } as Allocation, reason: 'released', failures: 0, releasedAt: new Date(port).toISOString() });
+const record = (port: number) => ({ allocation: { port } as Allocation, reason: 'released' as const, failures: 0, releasedAt: new Date(port).toISOString() });
 
 describe('release history', () => {
   it('keeps at most max_entries, newest last', () => {

@@ -1,12 +1,4 @@
-import type { Allocation } from '../protocol/allocation.js';
-
-/** Released allocations with why, bounded by count and age (health_monitoring.history_*). */
-export interface ReleasedRecord {
-  allocation: Allocation;
-  reason: string;
-  failures: number;
-  releasedAt: string;
-}
+import type { ReleasedRecord } from '../protocol/results.js';
 
 export interface ReleaseHistory {
   add(record: ReleasedRecord, now: number): void;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PortPolicy } from '../allocator/policy.js';
 import { createAllocationService, type AllocationService } from '../daemon/allocation-service.js';
+import { portserverAllocator } from '../daemon/portserver-allocator.js';
 import { PortsError } from '../errors.js';
 import { systemClock } from '../shared/clock.js';
 import { memoryStore } from '../../test/helpers/store.js';
@@ -32,7 +33,7 @@ async function setup(options: { pool?: PortserverPool; busy?: number[]; processe
       limits: { maxAllocationsPerOwner: 100 },
     });
   const handle = createPortserverHandler({
-    allocations,
+    allocator: portserverAllocator(allocations),
     processes: options.processes ?? procInspector,
     pool: options.pool ?? { type: 'test' },
   });

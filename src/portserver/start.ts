@@ -1,27 +1,32 @@
-import { dirname, resolve } from 'node:path';
-import type { Config } from '../config/schema.js';
-import type { AllocationService } from '../daemon/allocation-service.js';
-import { ensurePrivateDir } from '../daemon/secure-dir.js';
-import { clearStaleSocket } from '../daemon/single-instance.js';
-import { isPortsError, PortsError } from '../errors.js';
-import { MAX_SOCKET_PATH_BYTES, socketPathProblem } from '../shared/paths.js';
-import type { ProcessInspector } from '../system/process-info.js';
-import { createPortserverHandler, type PortserverPool } from './handler.js';
-import { createPortserverServer, type PortserverLog, type PortserverResult, type PortserverServer } from './server.js';
-
 /**
  * Bring up the portserver socket for the daemon, with the checks of the main socket: path
  * length, a private (0700) folder, a stale socket cleared but a live one refused, the socket
  * 0600. Fails with E_PATH rather than run without it: portpicker falls back silently to
  * picking ports on its own, so a missing portserver would go unnoticed.
  */
+import { dirname, resolve } from 'node:path';
+import { isPortsError, PortsError } from '../errors.js';
+import { MAX_SOCKET_PATH_BYTES, socketPathProblem } from '../shared/paths.js';
+import type { PortRange } from '../shared/port-range.js';
+import { ensurePrivateDir } from '../system/private-dir.js';
+import type { ProcessInspector } from '../system/process-info.js';
+import { clearStaleSocket } from '../system/unix-socket.js';
+import { createPortserverHandler, type PortserverAllocator, type PortserverPool } from './handler.js';
+import { createPortserverServer, type PortserverLog, type PortserverResult, type PortserverServer } from './server.js';
+
+export interface PortserverSettings {
+  pool: PortserverPool;
+  /** How long a connection may take to send its request (config `portserver.timeout_ms`). */
+  timeoutMs: number;
+}
+
 export interface StartPortserverOptions {
   /** The portserver socket (a relative path is taken from the current folder). */
   path: string;
-  settings: Config['portserver'];
+  settings: PortserverSettings;
   /** The daemon's own socket, which the portserver must not take. */
   mainSocket: string;
-  allocations: Pick<AllocationService, 'allocate' | 'release'>;
+  allocator: PortserverAllocator;
   processes: ProcessInspector;
   maxConnections: number;
   log: PortserverLog;
@@ -29,8 +34,8 @@ export interface StartPortserverOptions {
 }
 
 /** Where portserver ports come from: `portserver.range`, else the `test` type (config validation makes sure it exists). */
-export function portserverPool(settings: Config['portserver']): PortserverPool {
-  return settings.range !== null ? { range: settings.range } : { type: 'test' };
+export function portserverPool(range: PortRange | null): PortserverPool {
+  return range !== null ? { range } : { type: 'test' };
 }
 
 export async function startPortserver(options: StartPortserverOptions): Promise<PortserverServer> {
@@ -54,11 +59,11 @@ export async function startPortserver(options: StartPortserverOptions): Promise<
   }
   const server = createPortserverServer({
     handler: createPortserverHandler({
-      allocations: options.allocations,
+      allocator: options.allocator,
       processes: options.processes,
-      pool: portserverPool(options.settings),
+      pool: options.settings.pool,
     }),
-    timeoutMs: options.settings.timeout_ms,
+    timeoutMs: options.settings.timeoutMs,
     maxConnections: options.maxConnections,
     log: options.log,
     ...(options.onResult ? { onResult: options.onResult } : {}),
@@ -69,6 +74,6 @@ export async function startPortserver(options: StartPortserverOptions): Promise<
     await server.close();
     throw new PortsError('E_PATH', `Cannot listen on the portserver socket ${path}: ${(error as Error).message}`, { socket: path }, { cause: error });
   }
-  options.log.info({ socket: path, pool: portserverPool(options.settings), timeoutMs: options.settings.timeout_ms }, 'portserver listening');
+  options.log.info({ socket: path, pool: options.settings.pool, timeoutMs: options.settings.timeoutMs }, 'portserver listening');
   return server;
 }

@@ -1,11 +1,19 @@
-import type { Allocation } from './allocation.js';
-import type { WireError } from '../errors.js';
-import type { RequestId } from './messages.js';
-import type { AuditEvent } from '../daemon/audit.js';
-import type { HealthStatistics } from '../health/monitor.js';
-import type { ReleasedRecord } from '../health/release-history.js';
-
 /** Result types of each op (plain TypeScript: the client imports these without loading zod). */
+import type { WireError } from '../errors.js';
+import type { Allocation } from './allocation.js';
+import type { AuditEvent } from './events.js';
+import type { RequestId } from './messages.js';
+
+/** Why the HealthMonitor or a cleanup sweep reclaimed an allocation. */
+export type ReclaimReason = 'process_dead' | 'pid_reused' | 'not_listening' | 'http_unhealthy' | 'expired';
+
+/**
+ * Why an allocation ended: a reclaim reason, `released` (asked by release), or `owner` (a
+ * cleanup of every allocation of an owner tag). The `reason` of released records, cleanup
+ * entries, audit events and `ports_releases_total`.
+ */
+export type ReleaseReason = ReclaimReason | 'released' | 'owner';
+
 
 export interface HelloResult {
   protocol: number;
@@ -110,7 +118,7 @@ export interface RenewResult {
 export interface CleanupEntry {
   allocation: Allocation;
   /** process_dead, pid_reused, expired, or owner (every allocation of the named owner tag). */
-  reason: string;
+  reason: Extract<ReleaseReason, 'process_dead' | 'pid_reused' | 'expired' | 'owner'>;
   /** What the sweep did: released, or would_release with dryRun. */
   action: 'released' | 'would_release';
 }
@@ -120,7 +128,41 @@ export interface CleanupResult {
   dryRun: boolean;
 }
 
-export type { AuditEvent, HealthStatistics, ReleasedRecord };
+export interface HealthStatistics {
+  enabled: boolean;
+  active: boolean;
+  check_interval_ms: number;
+  max_failures: number;
+  cleanup_stale_allocations: boolean;
+  /** From the configuration: how long after its creation an allocation may go without a listener. Daemons before this field leave it out. */
+  startup_grace_ms: number;
+  total_allocations: number;
+  tracked_allocations: number;
+  failing_allocations: number;
+  failing_details: Array<{ port: number; failures: number; reason: string | null }>;
+  last_cycle: {
+    started_at: string;
+    duration_ms: number;
+    checked: number;
+    healthy: number;
+    unhealthy: number;
+    unknown: number;
+    released: number;
+  } | null;
+  cycles: number;
+  reclaimed_total: number;
+  uptime_ms: number;
+}
+
+/** Released allocations with why, bounded by count and age (health_monitoring.history_*). */
+export interface ReleasedRecord {
+  allocation: Allocation;
+  reason: ReleaseReason;
+  failures: number;
+  releasedAt: string;
+}
+
+export type { AuditEvent };
 
 export interface ResultByOp {
   transfer: TransferResult;

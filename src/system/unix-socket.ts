@@ -1,5 +1,6 @@
-import { chmod, stat, unlink } from 'node:fs/promises';
-import type { Server } from 'node:net';
+import { chmod, lstat, stat, unlink } from 'node:fs/promises';
+import { connect, type Server } from 'node:net';
+import { PortsError } from '../errors.js';
 
 /**
  * A server on a Unix socket path that only its user may use (0600; the folder is checked
@@ -43,4 +44,28 @@ export async function unlinkIfOurs(socket: ListeningSocket | null): Promise<void
   if (!socket) return;
   const now = await stat(socket.path).catch(() => null);
   if (now && now.ino === socket.ino) await unlink(socket.path).catch(() => undefined);
+}
+
+/**
+ * Make the socket path ready to bind: a stale socket (nobody answers) is removed; a live one is a
+ * running daemon; anything that is not a socket is left alone and refused.
+ */
+export async function clearStaleSocket(path: string): Promise<void> {
+  const info = await lstat(path).catch(() => null);
+  if (!info) return;
+  if (!info.isSocket()) {
+    throw new PortsError('E_PATH', `${path} exists and is not a socket; refusing to replace it`, { path });
+  }
+  const alive = await new Promise<boolean>((resolve) => {
+    const probe = connect(path);
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once('error', () => resolve(false));
+  });
+  if (alive) {
+    throw new PortsError('E_ALREADY_RUNNING', `Another daemon answers on ${path} (with another state folder)`, { socket: path });
+  }
+  await unlink(path).catch(() => undefined);
 }

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { onTestFinished } from 'vitest';
-import { connectClient } from '../../src/client/connect.js';
+import { connectClient } from '../../src/client/client.js';
 import type { PortsClient } from '../../src/client/client.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';

@@ -11,6 +11,7 @@ import { readFdLimit } from '../../system/fd-limit.js';
 import { PACKAGE_VERSION } from '../../version.js';
 import type { RecoveryReport } from '../../state/recovery.js';
 import { linkRefusal, notRegularRefusal, ownFiles } from '../../daemon/own-files.js';
+import type { Setup } from '../../config/setup.js';
 import type { CliContext, CommonFlags } from '../context.js';
 import { escapeText } from '../../shared/escape.js';
 
@@ -86,10 +87,10 @@ export async function runDoctor(flags: CommonFlags, ctx: CliContext): Promise<nu
   checks.push({ name: 'cli', status: 'ok', message: `portkeeper ${PACKAGE_VERSION} on Node ${process.versions.node}` });
 
   // Config and paths, resolved exactly as the daemon would.
-  const { resolveDaemonSetup } = await import('../../daemon/main.js');
-  let setup: Awaited<ReturnType<typeof resolveDaemonSetup>> | null = null;
+  const { resolveSetup } = await import('../../config/setup.js');
+  let setup: Setup | null = null;
   try {
-    setup = resolveDaemonSetup({}, ctx.env);
+    setup = resolveSetup({}, ctx.env);
     checks.push({ name: 'config', status: 'ok', message: `valid (${setup.files.join(' < ')} < env)` });
   } catch (error) {
     checks.push({ name: 'config', status: 'fail', message: isPortsError(error) ? error.message : String(error) });
