@@ -10,13 +10,13 @@
  * // allocation.port === 3001
  * ```
  */
-import type { PortPolicy } from './allocator/policy.js';
 import { PortsClient } from './client/client.js';
 import { createMemoryTransport } from './client/memory-transport.js';
 import { loadConfig } from './config/load.js';
-import { exclusionRanges, type Config } from './config/schema.js';
+import type { Config } from './config/schema.js';
 import { PortsError } from './errors.js';
 import { createDaemonCore } from './daemon/core.js';
+import { createSettingsHolder, daemonSettings } from './daemon/settings.js';
 import type { Handler } from './protocol/session.js';
 import type { CycleReport } from './health/monitor.js';
 import { createSystemProbes } from './health/probes.js';
@@ -77,34 +77,27 @@ function closedError(): PortsError {
 
 export async function createTestDaemon(options: TestDaemonOptions = {}): Promise<TestDaemon> {
   const shipped = shippedConfig();
+  const types = options.types ?? shipped.types;
+  const config: Config = {
+    ...shipped,
+    types,
+    default_type: options.defaultType ?? (options.types ? Object.keys(types)[0] : undefined) ?? shipped.default_type,
+    health_monitoring: { ...shipped.health_monitoring, startup_grace_ms: 0, ...options.health },
+  };
+  // The fake OS has no ephemeral range (every port is the test's to hand out) and no descriptor limit.
+  const settings = createSettingsHolder(daemonSettings(config, { ephemeral: null, fdLimit: null }));
   const clock = options.clock ?? systemClock;
   const storage = createMemoryStorage(options.state !== undefined ? { 'state.json': options.state } : {});
   const silent = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
-  const { store } = await openStateStore({
-    storage,
-    clock,
-    log: silent,
-    compaction: { maxBytes: shipped.state.journal_max_bytes, maxRecords: shipped.state.journal_max_records, idleMs: shipped.state.compact_idle_ms },
-    stickyMax: shipped.state.sticky_max_entries,
-  });
+  const { store } = await openStateStore({ storage, clock, log: silent, ...settings.current().store });
   const busyPorts = new Set(options.busyPorts ?? []);
-  const types = options.types ?? shipped.types;
-  const policy: PortPolicy = {
-    types,
-    defaultType: options.defaultType ?? (options.types ? Object.keys(types)[0] : undefined) ?? shipped.default_type,
-    exclusions: exclusionRanges(shipped),
-    // The fake OS has no ephemeral range: every port is the test's to hand out.
-    ephemeral: null,
-    skipBrowserUnsafe: shipped.skip_browser_unsafe_ports,
-  };
   let closing: Promise<void> | null = null;
   const clients = new Set<PortsClient>();
   const startedAt = clock.now();
   const system = createSystemProbes();
   const core = createDaemonCore({
-    config: { limits: shipped.limits, health_monitoring: { ...shipped.health_monitoring, startup_grace_ms: 0, ...options.health } },
+    settings,
     store,
-    policy,
     // The fake OS: busyPorts are in use and listening; owner processes are real.
     probe: { isFree: async (port) => !busyPorts.has(port) },
     processes: options.processes ?? procInspector,

@@ -1,12 +1,12 @@
-import type { Allocation } from '../protocol/allocation.js';
-import { formatPortRange, inRange, rangeSize, type PortRange } from '../shared/port-range.js';
-import { FIRST_UNPRIVILEGED_PORT, searchRange, skipReason, type PortPolicy } from './policy.js';
-
 /**
  * The pure half of allocation: given what is allocated and the request, decide what to return
  * or which ports to try, in order. The daemon then bind-tests candidates (the OS view) and
  * applies the first free one. No I/O here.
  */
+import type { Allocation } from '../protocol/allocation.js';
+import { formatPortRange, inRange, rangeSize, type PortRange } from '../shared/port-range.js';
+import { FIRST_UNPRIVILEGED_PORT, searchRange, skipReason, type PortPolicy } from './policy.js';
+
 export interface PlanRequest {
   service: string | null;
   type: string | null;
@@ -56,7 +56,7 @@ export type Plan =
       candidates: Iterable<number>;
       stickyPort: number | null;
     }
-  | { kind: 'error'; code: 'E_CONFLICT' | 'E_INVALID_REQUEST' | 'E_NO_FREE_PORT'; message: string; details: Record<string, unknown> };
+  | { kind: 'error'; code: 'E_CONFLICT' | 'E_INVALID_REQUEST'; message: string; details: Record<string, unknown> };
 
 function resolveType(request: PlanRequest, policy: PortPolicy): string | null | { unknown: string } {
   if (request.type !== null) return Object.hasOwn(policy.types, request.type) ? request.type : { unknown: request.type };

@@ -1,9 +1,9 @@
-import { inRange, type PortRange } from '../shared/port-range.js';
-import { BROWSER_UNSAFE_PORTS } from './unsafe-ports.js';
-
 /**
  * Which ports the allocator may hand out without being asked for them by number. Pure data.
  */
+import { inRange, type PortRange } from '../shared/port-range.js';
+import { BROWSER_UNSAFE_PORTS } from './unsafe-ports.js';
+
 export interface PortPolicy {
   types: Readonly<Record<string, PortRange>>;
   defaultType: string;

@@ -1,12 +1,11 @@
-import type { HealthStatistics } from '../protocol/results.js';
-import { formatAge } from './duration.js';
-
 /**
  * The grace-period trap: `PORT=$(ports allocate web)` at a prompt gives the port to the shell,
  * and unless something listens on it within the daemon's start-up grace period the
  * HealthMonitor reclaims it (`not_listening`) while the shell lives on, silently. `ports
  * allocate` warns about it once, on stderr, when a person is watching. Pure.
  */
+import type { HealthStatistics } from '../protocol/results.js';
+import { formatAge } from './duration.js';
 
 /** Process names (`comm`) of shells; a login shell's `-bash` counts too. */
 const SHELLS = new Set(['sh', 'ash', 'dash', 'bash', 'zsh', 'ksh', 'ksh93', 'mksh', 'pdksh', 'oksh', 'yash', 'posh', 'fish', 'csh', 'tcsh', 'nu', 'elvish', 'xonsh', 'pwsh', 'osh']);

@@ -1,12 +1,12 @@
-import { basename } from 'node:path';
-import { readCmdline, readProcStat } from '../system/proc-stat.js';
-
 /**
  * The default owner of `ports allocate` from a shell: the process that called the CLI, not the
  * short-lived CLI itself, and not a package-runner shim (`npx`, `npm exec`, `pnpm dlx`,
  * `yarn dlx`, `bunx`) that exits right after — nor the `sh -c` such a shim runs the bin in.
  * `npm run` is not a shim: it lives as long as its script.
  */
+import { basename } from 'node:path';
+import { readCmdline, readProcStat } from '../system/proc-stat.js';
+
 export interface ProcessView {
   cmdline(pid: number): Promise<string[] | null>;
   parent(pid: number): Promise<{ ppid: number; comm: string } | null>;

@@ -1,5 +1,3 @@
-import { PortsError } from '../errors.js';
-
 /**
  * The PATH of `ports wait --http`: an origin-form request target (`/health`, `/api?ready=1`),
  * made safe to put on the request line. Characters a request line may not carry raw (space,
@@ -8,6 +6,8 @@ import { PortsError } from '../errors.js';
  * `/` (no scheme or host can be slipped in), control characters (a CR or LF would split the
  * request), a `#` fragment (never sent to a server), more than 2048 characters. Pure.
  */
+import { PortsError } from '../errors.js';
+
 const KEPT = /[A-Za-z0-9\-._~!$&'()*+,;=:@/?]/;
 const MAX_LENGTH = 2048;
 

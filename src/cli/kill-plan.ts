@@ -1,9 +1,8 @@
-import type { Listener } from '../system/listeners.js';
-
 /**
  * Which listeners `ports kill` stops, and why it leaves the others running. Pure: the command
  * gathers the processes (from the socket tables and /proc) and the caller's uid, this decides.
  */
+import type { Listener } from '../system/listeners.js';
 
 /** One process listening on some of the named ports (or one socket nobody visible holds). */
 export interface KillCandidate {

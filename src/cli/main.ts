@@ -1,6 +1,6 @@
 import { PortsClient } from '../client/client.js';
 import { connectClient } from '../client/client.js';
-import { isPortsError, PortsError, toPortsError } from '../errors.js';
+import { isPortsError, toPortsError } from '../errors.js';
 import { isResourceError } from '../system/resource-errors.js';
 import { PACKAGE_VERSION } from '../version.js';
 import type { CliContext } from './context.js';
@@ -63,4 +63,3 @@ export async function runCli(argv: string[], streams: CliStreams): Promise<numbe
   }
 }
 
-export { PortsError };

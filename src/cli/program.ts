@@ -1,3 +1,7 @@
+/**
+ * The `ports` command line: commander only. Each action calls a plain async function that
+ * returns the exit code; nothing here exits the process.
+ */
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { PACKAGE_VERSION } from '../version.js';
 import type { AllocateFlags } from './commands/allocate.js';
@@ -19,10 +23,6 @@ import type { HelpFlags } from './help/help-action.js';
 import { SHELLS, type Shell } from './completion/shells.js';
 import { rejectRepeatedFlags } from './repeated-flags.js';
 
-/**
- * The `ports` command line: commander only. Each action calls a plain async function that
- * returns the exit code; nothing here exits the process.
- */
 export interface ProgramRun {
   program: Command;
   /** The exit code set by the action that ran. */

@@ -1,6 +1,3 @@
-import type { EventEmitter } from 'node:events';
-import type { Command, Option } from 'commander';
-
 /**
  * A flag given twice is a usage error, not "the last one wins": `release --service alpha
  * --service beta` used to release only beta, silently. Commander keeps the last value, so this
@@ -8,6 +5,9 @@ import type { Command, Option } from 'commander';
  * let through; a flag and its `--no-` form together (`--pid 5 --no-pid`) contradict each other.
  * Options marked with `allowRepeats` (and variadic ones) collect every value instead.
  */
+import type { EventEmitter } from 'node:events';
+import type { Command, Option } from 'commander';
+
 const repeatable = new WeakSet<Option>();
 
 /** Mark an option whose every value is used (variadic, or an argParser that collects them); document that it repeats. */

@@ -1,12 +1,12 @@
+/**
+ * The unit files of `ports service` on disk: where systemd --user reads them, what is there now,
+ * writing them (0644, replaced whole) and removing only those `ports service install` wrote.
+ */
 import { constants } from 'node:fs';
 import { lstat, mkdir, open, readFile, readlink, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { isOurUnit } from './service-units.js';
 
-/**
- * The unit files of `ports service` on disk: where systemd --user reads them, what is there now,
- * writing them (0644, replaced whole) and removing only those `ports service install` wrote.
- */
 export interface UnitFile {
   name: string;
   path: string;

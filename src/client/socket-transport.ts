@@ -1,3 +1,6 @@
+/**
+ * NDJSON over a Unix socket, many requests in flight on one connection (matched by id).
+ */
 import { connect, type Socket } from 'node:net';
 import { PortsError } from '../errors.js';
 import { createLineSplitter } from '../protocol/framing.js';
@@ -5,9 +8,6 @@ import { socketPathProblem } from '../shared/paths.js';
 import type { EventPush, Reply } from '../protocol/results.js';
 import type { Transport } from './transport.js';
 
-/**
- * NDJSON over a Unix socket, many requests in flight on one connection (matched by id).
- */
 export interface SocketTransportOptions {
   path: string;
   /** Connect timeout in ms. */

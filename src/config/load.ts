@@ -1,13 +1,13 @@
+/**
+ * Config layers, lowest first: shipped config/default.json < user file < env < flags.
+ * A bad key or value fails with E_CONFIG naming the key, the value, what was expected and the file.
+ */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PortsError } from '../errors.js';
 import { formatIssues } from '../protocol/messages.js';
 import { configSchema, type Config } from './schema.js';
 
-/**
- * Config layers, lowest first: shipped config/default.json < user file < env < flags.
- * A bad key or value fails with E_CONFIG naming the key, the value, what was expected and the file.
- */
 export const SHIPPED_CONFIG_PATH = fileURLToPath(new URL('../../config/default.json', import.meta.url));
 
 export interface ConfigSources {

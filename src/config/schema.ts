@@ -1,10 +1,10 @@
-import { z } from 'zod';
-import { parsePortRange, type PortRange } from '../shared/port-range.js';
-
 /**
  * The configuration: schema → normalize. Pure (no fs): load.ts reads the layers.
  * Keys are snake_case as in config/default.json; docs/configuration.md documents each one.
  */
+import { z } from 'zod';
+import { parsePortRange, type PortRange } from '../shared/port-range.js';
+
 const rangeText = z.string().transform((text, ctx): PortRange => {
   const parsed = parsePortRange(text);
   if (!parsed.ok) {
@@ -98,7 +98,6 @@ export const configSchema = z
   });
 
 export type Config = z.infer<typeof configSchema>;
-export type ConfigInput = z.input<typeof configSchema>;
 
 /** Exclusions as ranges (a lone port is a one-port range). */
 export function exclusionRanges(config: Config): PortRange[] {

@@ -9,11 +9,13 @@ async function service(busy: ReadonlySet<number> = new Set()) {
   const store = (await memoryStore({ clock: systemClock })).store;
   const allocations = createAllocationService({
     store,
-    policy: { types: { dev: { start: 3000, end: 3099 } }, defaultType: 'dev', exclusions: [], ephemeral: null, skipBrowserUnsafe: false },
+    settings: () => ({
+      policy: { types: { dev: { start: 3000, end: 3099 } }, defaultType: 'dev', exclusions: [], ephemeral: null, skipBrowserUnsafe: false },
+      maxAllocationsPerOwner: 100,
+    }),
     probe: { isFree: async (port) => !busy.has(port) },
     processes: procInspector,
     clock: systemClock,
-    limits: { maxAllocationsPerOwner: 100 },
   });
   return { store, allocations };
 }

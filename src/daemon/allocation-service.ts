@@ -17,14 +17,20 @@ import { ownerError } from './owner-error.js';
  */
 export interface AllocationServiceDeps {
   store: StateStore;
-  policy: PortPolicy;
+  /** The settings in force, read on each request (a reload replaces them). */
+  settings(): AllocationSettings;
   probe: PortProbe;
   processes: ProcessInspector;
   clock: Clock;
-  limits: { maxAllocationsPerOwner: number };
   /** Called after a change is durable (audit, metrics). */
   onAllocated?(allocation: Allocation): void;
   onReleased?(allocation: Allocation, reason: 'released'): void;
+}
+
+export interface AllocationSettings {
+  policy: PortPolicy;
+  /** limits.max_allocations_per_owner */
+  maxAllocationsPerOwner: number;
 }
 
 /** In-process choices that are not part of the wire request. */
@@ -47,7 +53,7 @@ export interface AllocationService {
 const NO_PORTS: ReadonlySet<number> = new Set();
 
 export function createAllocationService(deps: AllocationServiceDeps): AllocationService {
-  const { store, policy, probe, processes, clock } = deps;
+  const { store, probe, processes, clock } = deps;
   const cursors = new Map<string, number>();
   const probing = new Set<number>();
 
@@ -69,10 +75,11 @@ export function createAllocationService(deps: AllocationServiceDeps): Allocation
   function checkOwnerLimit(owner: string | undefined): void {
     if (owner === undefined) return;
     const count = store.ownerCount(owner);
-    if (count >= deps.limits.maxAllocationsPerOwner) {
+    const { maxAllocationsPerOwner } = deps.settings();
+    if (count >= maxAllocationsPerOwner) {
       throw new PortsError(
         'E_LIMIT',
-        `Owner ${owner} already holds ${count} allocations (limits.max_allocations_per_owner is ${deps.limits.maxAllocationsPerOwner})`,
+        `Owner ${owner} already holds ${count} allocations (limits.max_allocations_per_owner is ${maxAllocationsPerOwner})`,
         { owner, count },
       );
     }
@@ -168,7 +175,7 @@ export function createAllocationService(deps: AllocationServiceDeps): Allocation
       },
       allocations: store.allocations,
       sticky: store.sticky,
-      policy,
+      policy: deps.settings().policy,
       cursors,
     });
     switch (plan.kind) {

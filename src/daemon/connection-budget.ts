@@ -1,5 +1,3 @@
-import type { FdLimit } from '../system/fd-limit.js';
-
 /**
  * How many client connections the daemon admits, from its descriptor limit. Pure.
  *
@@ -11,6 +9,8 @@ import type { FdLimit } from '../system/fd-limit.js';
  * `limits.max_connections` is a ceiling on top. With a portserver socket, it gets a quarter of
  * the budget (its connections last one request) and the main socket the rest.
  */
+import type { FdLimit } from '../system/fd-limit.js';
+
 export interface ConnectionBudget {
   /** The descriptor limit the budget was derived from (null: unknown, config alone decides). */
   fdLimit: number | null;

@@ -1,3 +1,9 @@
+/**
+ * One client connection on the daemon's socket: NDJSON lines to the handler and replies back,
+ * with back-pressure checked before every line, a deadline for each request line, and a final
+ * error line before any close the daemon decides on. docs/reliability.md ("Hostile and buggy
+ * clients") lists what each limit protects against.
+ */
 import type { Socket } from 'node:net';
 import { PortsError } from '../errors.js';
 import { createLineSplitter, encodeLine, encodeLinePieces } from '../protocol/framing.js';
@@ -5,12 +11,6 @@ import type { Reply } from '../protocol/results.js';
 import type { EvictionCandidate } from './eviction.js';
 import type { Handler, Session } from '../protocol/session.js';
 
-/**
- * One client connection on the daemon's socket: NDJSON lines to the handler and replies back,
- * with back-pressure checked before every line, a deadline for each request line, and a final
- * error line before any close the daemon decides on. docs/reliability.md ("Hostile and buggy
- * clients") lists what each limit protects against.
- */
 export interface ConnectionLimits {
   maxLineBytes: number;
   idleTimeoutMs: number;
@@ -46,7 +46,7 @@ export interface LingerBudget {
 export interface ConnectionHooks {
   handler: Handler;
   /** Read when needed, so a reload applies to what starts after it. */
-  limits: Readonly<ConnectionLimits>;
+  limits(): ConnectionLimits;
   log: ConnectionLog;
   /** A monotonic clock in ms. */
   now(): number;
@@ -93,7 +93,8 @@ export function closeWithLine(socket: Socket, line: string, budget: LingerBudget
 }
 
 export function openConnection(socket: Socket, hooks: ConnectionHooks): Connection {
-  const { handler, limits, log } = hooks;
+  const { handler, log } = hooks;
+  const limits = (): ConnectionLimits => hooks.limits();
   const closeCallbacks: Array<() => void> = [];
   let pending = 0;
   let idleSince = hooks.now();
@@ -151,7 +152,7 @@ export function openConnection(socket: Socket, hooks: ConnectionHooks): Connecti
     // While we hold the connection back the rest of the line may be waiting in the kernel:
     // not the client's delay. The deadline starts again once we read on.
     if (splitter.paused || finalError !== null || evicted || splitter.pendingBytes === 0) return;
-    const timeoutMs = limits.requestLineTimeoutMs;
+    const timeoutMs = limits().requestLineTimeoutMs;
     fail(
       new PortsError('E_PROTOCOL', `Request line not complete within ${timeoutMs} ms (limits.request_line_timeout_ms); closing`, {
         bytes: splitter.pendingBytes,
@@ -172,7 +173,7 @@ export function openConnection(socket: Socket, hooks: ConnectionHooks): Connecti
     // The same unfinished line as before: its deadline stands.
     if (lineTimer !== undefined && splitter.linesSeen === linesBefore) return;
     clearTimeout(lineTimer);
-    lineTimer = setTimeout(onLineDeadline, limits.requestLineTimeoutMs);
+    lineTimer = setTimeout(onLineDeadline, limits().requestLineTimeoutMs);
     lineTimer.unref();
   };
 
@@ -184,7 +185,7 @@ export function openConnection(socket: Socket, hooks: ConnectionHooks): Connecti
   };
 
   const splitter = createLineSplitter({
-    maxLineBytes: limits.maxLineBytes,
+    maxLineBytes: limits().maxLineBytes,
     onLine(line) {
       pending++;
       hooks.onRequest(1);
@@ -205,11 +206,11 @@ export function openConnection(socket: Socket, hooks: ConnectionHooks): Connecti
       send(handler.rejectInvalidUtf8(line));
     },
     onOverflow(bytes) {
-      fail(new PortsError('E_PROTOCOL', `Line longer than ${limits.maxLineBytes} bytes (limits.max_line_bytes); closing`, { bytes }));
+      fail(new PortsError('E_PROTOCOL', `Line longer than ${limits().maxLineBytes} bytes (limits.max_line_bytes); closing`, { bytes }));
     },
   });
 
-  socket.setTimeout(limits.idleTimeoutMs);
+  socket.setTimeout(limits().idleTimeoutMs);
   // A follower is idle by design: only non-followers time out.
   socket.on('timeout', () => (session.following ? undefined : socket.destroy()));
   socket.on('error', (error) => log.debug({ err: error }, 'connection error'));

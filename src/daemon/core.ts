@@ -1,26 +1,25 @@
-import type { PortPolicy } from '../allocator/policy.js';
+/**
+ * The daemon's parts wired together, with every outside effect passed in: the real daemon
+ * (daemon.ts) and the in-memory one (testing.ts) differ only in what they pass.
+ */
 import { isPortsError } from '../errors.js';
-import type { Config } from '../config/schema.js';
 import type { DaemonInfo } from '../protocol/results.js';
 import type { Clock } from '../shared/clock.js';
 import type { StateStore } from '../state/store.js';
 import type { PortProbe } from '../system/port-probe.js';
 import type { ProcessInspector } from '../system/process-info.js';
-import { createHealthMonitor, type HealthMonitor, type HealthSettings, type Timers } from '../health/monitor.js';
+import { createHealthMonitor, type HealthMonitor, type Timers } from '../health/monitor.js';
 import type { HealthProbes } from '../health/probes.js';
 import { createReleaseHistory, type ReleaseHistory } from '../health/release-history.js';
 import { createAllocationService, type AllocationService } from './allocation-service.js';
 import { createLeaseService } from './lease-service.js';
 import { auditAllocation, createAuditTrail, type AuditTrail } from './audit.js';
 import { createReleaseRecorder } from './release-record.js';
+import type { SettingsHolder } from './settings.js';
 import type { Handler } from '../protocol/session.js';
 import { createHandler } from './handler.js';
 import { createMetrics, type DaemonMetrics } from './metrics.js';
 
-/**
- * The daemon's parts wired together, with every outside effect passed in: the real daemon
- * (daemon.ts) and the in-memory one (testing.ts) differ only in what they pass.
- */
 export interface CoreLog {
   info(object: object, message: string): void;
   warn(object: object, message: string): void;
@@ -29,9 +28,9 @@ export interface CoreLog {
 }
 
 export interface CoreDeps {
-  config: Pick<Config, 'health_monitoring' | 'limits'>;
+  /** The settings in force; the core reads its parts' slices from it and follows replacements. */
+  settings: SettingsHolder;
   store: StateStore;
-  policy: PortPolicy;
   probe: PortProbe;
   processes: ProcessInspector;
   healthProbes: HealthProbes;
@@ -53,45 +52,21 @@ export interface DaemonCore {
   metrics: DaemonMetrics;
   allocations: AllocationService;
   history: ReleaseHistory;
-  /** Apply a new configuration's limits and health settings (SIGHUP). */
-  reconfigure(config: Pick<Config, 'health_monitoring' | 'limits'>): void;
-}
-
-export function healthSettings(config: Pick<Config, 'health_monitoring'>): HealthSettings {
-  const h = config.health_monitoring;
-  return {
-    enabled: h.enabled,
-    checkIntervalMs: h.check_interval_ms,
-    maxFailures: h.max_failures,
-    cleanup: h.cleanup_stale_allocations,
-    startupGraceMs: h.startup_grace_ms,
-    httpTimeoutMs: h.http_timeout_ms,
-    httpSlowMs: h.http_slow_ms,
-    httpExpected: h.http_expected_status,
-  };
 }
 
 export function createDaemonCore(deps: CoreDeps): DaemonCore {
-  const { store, clock, log } = deps;
-  // Held by reference so a reload (SIGHUP) changes them in place.
-  const allocationLimits = { maxAllocationsPerOwner: deps.config.limits.max_allocations_per_owner };
-  const monitorSettings = healthSettings(deps.config);
+  const { store, clock, log, settings } = deps;
   const audit = createAuditTrail({ file: deps.auditFile, clock });
   const metrics = createMetrics({ allocations: () => store.allocations.size, defaults: deps.processMetrics });
-  const historyBounds = {
-    maxEntries: deps.config.health_monitoring.history_max_entries,
-    maxAgeMs: deps.config.health_monitoring.history_max_age_ms,
-  };
-  const history = createReleaseHistory(historyBounds);
+  const history = createReleaseHistory(() => settings.current().history);
   const recordRelease = createReleaseRecorder({ metrics, history, audit, clock, log });
 
   const service = createAllocationService({
     store,
-    policy: deps.policy,
+    settings: () => settings.current().allocation,
     probe: deps.probe,
     processes: deps.processes,
     clock,
-    limits: allocationLimits,
     onAllocated(allocation) {
       audit.record({ type: 'allocation.created', allocation: auditAllocation(allocation) });
     },
@@ -118,7 +93,7 @@ export function createDaemonCore(deps: CoreDeps): DaemonCore {
     store,
     probes: deps.healthProbes,
     clock,
-    settings: monitorSettings,
+    settings: () => settings.current().health,
     log,
     ...(deps.timers ? { timers: deps.timers } : {}),
     hooks: {
@@ -141,6 +116,11 @@ export function createDaemonCore(deps: CoreDeps): DaemonCore {
         metrics.cycleDuration.observe(report.durationMs / 1000);
       },
     },
+  });
+
+  // A reload restarts the loop, so a new interval applies now, not after the one already scheduled.
+  settings.onReplace(() => {
+    void monitor.stop().then(() => monitor.start());
   });
 
   const leases = createLeaseService({
@@ -174,14 +154,5 @@ export function createDaemonCore(deps: CoreDeps): DaemonCore {
     metrics,
     allocations,
     history,
-    reconfigure(config) {
-      Object.assign(allocationLimits, { maxAllocationsPerOwner: config.limits.max_allocations_per_owner });
-      Object.assign(monitorSettings, healthSettings(config));
-      Object.assign(historyBounds, { maxEntries: config.health_monitoring.history_max_entries, maxAgeMs: config.health_monitoring.history_max_age_ms });
-      // Restart the loop so a new interval applies now, not after the one already scheduled.
-      void monitor.stop().then(() => {
-        if (monitorSettings.enabled) monitor.start();
-      });
-    },
   };
 }

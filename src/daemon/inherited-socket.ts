@@ -1,7 +1,3 @@
-import { lstat, realpath } from 'node:fs/promises';
-import { PortsError } from '../errors.js';
-import { inspectSocketFd, type UnixSocketEntry } from '../system/unix-socket-table.js';
-
 /**
  * The checks on a socket a service manager passed (socket activation) before the daemon serves
  * it instead of binding its socket path: a listening Unix stream socket, bound to the socket path
@@ -10,6 +6,10 @@ import { inspectSocketFd, type UnixSocketEntry } from '../system/unix-socket-tab
  * before). A mismatch stops the start with E_PATH: serving one path while clients look at
  * another would leave them starting a second daemon.
  */
+import { lstat, realpath } from 'node:fs/promises';
+import { PortsError } from '../errors.js';
+import { inspectSocketFd, type UnixSocketEntry } from '../system/unix-socket-table.js';
+
 export interface InheritedCheck {
   /** Checks that could not be made (no /proc), for the log. */
   warnings: string[];

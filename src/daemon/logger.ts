@@ -1,13 +1,13 @@
-import { pino, type Logger } from 'pino';
-import { prettyDestination, type LogFormat } from './log-pretty.js';
-import { openAppendFile } from './own-files.js';
-
 /**
  * The daemon's structured log: JSON lines in daemon.log (0600), and on stderr too in the
  * foreground (JSON, or readable lines on a terminal: log-pretty.ts). Synchronous writes: the log is low-volume and must survive a crash. The file is
  * opened here (O_NOFOLLOW, regular files only, see own-files.ts), not by pino, so a symlink at
  * daemon.log stops the start with a clear error instead of being written through.
  */
+import { pino, type Logger } from 'pino';
+import { prettyDestination, type LogFormat } from './log-pretty.js';
+import { openAppendFile } from './own-files.js';
+
 export interface DaemonLogOptions {
   file: string;
   level: string;
@@ -15,7 +15,6 @@ export interface DaemonLogOptions {
   stderr: false | { format: LogFormat; colour: boolean };
 }
 
-export type DaemonLogger = Logger;
 
 /** A log line that cannot be written (full disk, closed stderr) must never take the daemon down. */
 function tolerant<T extends { on(event: 'error', listener: (error: Error) => void): unknown }>(stream: T): T {

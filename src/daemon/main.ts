@@ -1,13 +1,13 @@
+/**
+ * Wiring for `ports daemon --foreground`: config layers, paths, the real dependencies, signals.
+ * Resolves with the process exit code once the daemon has stopped.
+ */
 import { resolveSetup, type SetupFlags } from '../config/setup.js';
 import { isPortsError, toPortsError } from '../errors.js';
 import { takeListenFds } from '../system/socket-activation.js';
 import { startDaemon, type Daemon } from './daemon.js';
 import type { LogFormat } from './log-pretty.js';
 
-/**
- * Wiring for `ports daemon --foreground`: config layers, paths, the real dependencies, signals.
- * Resolves with the process exit code once the daemon has stopped.
- */
 export interface DaemonFlags extends SetupFlags {
   /** Log only to daemon.log (the background daemon has no terminal). */
   detached?: boolean;

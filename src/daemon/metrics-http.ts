@@ -1,10 +1,10 @@
-import { createServer } from 'node:http';
-import type { DaemonMetrics } from './metrics.js';
-
 /**
  * `/metrics` and `/healthz` over HTTP for Prometheus, bound to loopback only (the config
  * schema allows nothing else). Off unless `metrics.port` is set.
  */
+import { createServer } from 'node:http';
+import type { DaemonMetrics } from './metrics.js';
+
 export interface MetricsServer {
   readonly port: number;
   close(): Promise<void>;

@@ -1,9 +1,9 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-
 /**
  * The daemon's Prometheus metrics, in a registry it owns (never the global one), `ports_`
  * prefix, no per-port labels.
  */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
 export interface DaemonMetrics {
   registry: Registry;
   allocationsTotal: Counter<'result'>;

@@ -1,11 +1,3 @@
-import { closeSync, constants, fstatSync, lstatSync, openSync } from 'node:fs';
-import { lstat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { PortsError } from '../errors.js';
-import type { StatePaths } from '../shared/paths.js';
-import { stateFiles } from '../state/recovery.js';
-import { SEGMENTS } from '../state/storage.js';
-
 /**
  * The files the daemon writes in its state folder, and the rule for all of them: nothing is ever
  * written through a symbolic link. Files appended to (daemon.log, audit.log, the journal) are
@@ -15,6 +7,14 @@ import { SEGMENTS } from '../state/storage.js';
  * link never silently turns the log or the audit trail off. state.json is the exception: a link
  * there is moved aside by start-up recovery (see src/state/load.ts).
  */
+import { closeSync, constants, fstatSync, lstatSync, openSync } from 'node:fs';
+import { lstat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PortsError } from '../errors.js';
+import type { StatePaths } from '../shared/paths.js';
+import { stateFiles } from '../state/recovery.js';
+import { SEGMENTS } from '../state/storage.js';
+
 export interface OwnFile {
   /** What doctor calls it. */
   name: string;

@@ -36,7 +36,7 @@ async function serve(handler: Handler, limits: Partial<ServerLimits> = {}) {
   const silent = () => undefined;
   const server = createSocketServer(
     handler,
-    { maxLineBytes: 1 << 20, maxConnections: 100, idleTimeoutMs: 60_000, requestLineTimeoutMs: 10_000, ...limits },
+    () => ({ maxLineBytes: 1 << 20, maxConnections: 100, idleTimeoutMs: 60_000, requestLineTimeoutMs: 10_000, ...limits }),
     { warn: silent, debug: silent },
     clock,
   );

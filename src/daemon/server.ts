@@ -1,3 +1,8 @@
+/**
+ * The daemon's Unix socket: accepts connections (connection.ts handles each one), keeps the
+ * connection table within `maxConnections` by closing the longest-idle connection for a new one
+ * (eviction.ts decides which), and closes gracefully, finishing in-flight requests.
+ */
 import { createServer, type Server, type Socket } from 'node:net';
 import { PortsError } from '../errors.js';
 import { encodeLine } from '../protocol/framing.js';
@@ -8,11 +13,6 @@ import type { Handler } from '../protocol/session.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { listenInherited, listenPrivate, unlinkIfOurs, type ListeningSocket } from '../system/unix-socket.js';
 
-/**
- * The daemon's Unix socket: accepts connections (connection.ts handles each one), keeps the
- * connection table within `maxConnections` by closing the longest-idle connection for a new one
- * (eviction.ts decides which), and closes gracefully, finishing in-flight requests.
- */
 export interface ServerLimits extends ConnectionLimits {
   maxConnections: number;
 }
@@ -32,7 +32,8 @@ export interface SocketServer {
 }
 
 /** `clock` times idleness for eviction (tests pass a fake one). */
-export function createSocketServer(handler: Handler, limits: ServerLimits, log: ServerLog, clock: Pick<Clock, 'monotonic'> = systemClock): SocketServer {
+/** `limits` is read on each use, so a reload applies to connections that start after it. */
+export function createSocketServer(handler: Handler, limits: () => ServerLimits, log: ServerLog, clock: Pick<Clock, 'monotonic'> = systemClock): SocketServer {
   const connections = new Set<Connection>();
   let inFlight = 0;
   let idleWaiters: Array<() => void> = [];
@@ -64,13 +65,13 @@ export function createSocketServer(handler: Handler, limits: ServerLimits, log: 
     if (idle !== null) {
       connections.delete(idle);
       log.debug({ idleMs: Math.round(at - idle.idleSince), connections: connections.size }, 'closed the longest-idle connection to make room');
-      idle.evict(at, limits.maxConnections, linger);
+      idle.evict(at, limits().maxConnections, linger);
       return true;
     }
     const error = new PortsError(
       'E_LIMIT',
-      `Too many connections (the daemon admits ${limits.maxConnections}: limits.max_connections, lowered to fit its descriptor limit), each busy or active in the last ${EVICTION_MIN_IDLE_MS} ms, so none could be closed to make room`,
-      { limit: 'max_connections', reason: 'full', maxConnections: limits.maxConnections, connections: connections.size },
+      `Too many connections (the daemon admits ${limits().maxConnections}: limits.max_connections, lowered to fit its descriptor limit), each busy or active in the last ${EVICTION_MIN_IDLE_MS} ms, so none could be closed to make room`,
+      { limit: 'max_connections', reason: 'full', maxConnections: limits().maxConnections, connections: connections.size },
     );
     log.debug({ connections: connections.size }, 'refused a connection: the table is full and every connection is busy');
     closeWithLine(socket, encodeLine({ id: null, ok: false, error: error.toWire() } satisfies Reply), linger);
@@ -78,7 +79,7 @@ export function createSocketServer(handler: Handler, limits: ServerLimits, log: 
   };
 
   const onConnection = (socket: Socket): void => {
-    if (connections.size >= limits.maxConnections && !makeRoom(socket)) return;
+    if (connections.size >= limits().maxConnections && !makeRoom(socket)) return;
     connections.add(openConnection(socket, hooks));
   };
 

@@ -1,3 +1,9 @@
+/**
+ * One daemon per state folder: proper-lockfile holds `daemon.lock`, `daemon.pid` names the holder.
+ * A lock left by a daemon that was killed is taken over as soon as its pid is gone and the lock
+ * has not been refreshed for a while (proper-lockfile refreshes it every second), instead of
+ * waiting the full stale period.
+ */
 import { readFile, rmdir, stat, unlink } from 'node:fs/promises';
 import lockfile from 'proper-lockfile';
 import { PortsError } from '../errors.js';
@@ -5,12 +11,6 @@ import type { StatePaths } from '../shared/paths.js';
 import { createAtomicFile } from '../state/atomic-file.js';
 import { procInspector } from '../system/process-info.js';
 
-/**
- * One daemon per state folder: proper-lockfile holds `daemon.lock`, `daemon.pid` names the holder.
- * A lock left by a daemon that was killed is taken over as soon as its pid is gone and the lock
- * has not been refreshed for a while (proper-lockfile refreshes it every second), instead of
- * waiting the full stale period.
- */
 const LOCK_UPDATE_MS = 1000;
 const LOCK_STALE_MS = 10_000;
 /** A lock not refreshed for this long, whose pid is gone, is abandoned. */

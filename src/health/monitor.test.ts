@@ -57,7 +57,7 @@ async function setup(allocations: Allocation[], over: Partial<HealthSettings> = 
   const errors: string[] = [];
   const warnings: string[] = [];
   const monitor = createHealthMonitor({
-    store, probes, clock, settings: { ...settings, ...over }, hooks,
+    store, probes, clock, settings: () => ({ ...settings, ...over }), hooks,
     log: { info: (_o, m) => warnings.push(`info: ${m}`), warn: (_o, m) => warnings.push(`warn: ${m}`), error: (_o, m) => errors.push(m) },
   });
   return { store, state, monitor, events, errors, warnings };

@@ -1,10 +1,3 @@
-import type { Allocation } from '../protocol/allocation.js';
-import type { HealthStatistics, ReclaimReason } from '../protocol/results.js';
-import type { Clock } from '../shared/clock.js';
-import type { StateStore } from '../state/store.js';
-import { checksFor, decide, type HealthPolicy, type Observation, type Verdict } from './decide.js';
-import { ownerKey, type HealthProbes, type Owner } from './probes.js';
-
 /**
  * The HealthMonitor: every check_interval_ms, observe every allocation's owner, port and health
  * URL, decide (decide.ts), apply the verdicts to the store durably, then report. Cycles never
@@ -13,6 +6,13 @@ import { ownerKey, type HealthProbes, type Owner } from './probes.js';
  * A check that could not be made (unknown) changes no count; an episode of them is logged once
  * when it begins and once when it ends.
  */
+import type { Allocation } from '../protocol/allocation.js';
+import type { HealthStatistics, ReclaimReason } from '../protocol/results.js';
+import type { Clock } from '../shared/clock.js';
+import type { StateStore } from '../state/store.js';
+import { checksFor, decide, type HealthPolicy, type Observation, type Verdict } from './decide.js';
+import { ownerKey, type HealthProbes, type Owner } from './probes.js';
+
 export interface HealthSettings extends HealthPolicy {
   enabled: boolean;
   checkIntervalMs: number;
@@ -44,7 +44,8 @@ export interface HealthMonitorDeps {
   store: StateStore;
   probes: HealthProbes;
   clock: Clock;
-  settings: HealthSettings;
+  /** The settings in force, read on each use (a reload replaces them). */
+  settings(): HealthSettings;
   log: MonitorLog;
   hooks: MonitorHooks;
   timers?: Timers;
@@ -94,7 +95,9 @@ async function mapLimited<T>(items: readonly T[], limit: number, run: (item: T) 
 }
 
 export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
-  const { store, probes, clock, settings, log, hooks } = deps;
+  const { store, probes, clock, log, hooks } = deps;
+  /** The settings in force, read on each use (a reload replaces them). */
+  const settings = (): HealthSettings => deps.settings();
   const timers: Timers = deps.timers ?? { setTimeout: (cb, ms) => setTimeout(cb, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) };
   const createdAt = clock.monotonic();
   let active = false;
@@ -112,7 +115,7 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
     const listenPorts: number[] = [];
     const httpChecks: Allocation[] = [];
     for (const allocation of allocations) {
-      const checks = checksFor(allocation, now, settings.startupGraceMs);
+      const checks = checksFor(allocation, now, settings().startupGraceMs);
       if (checks.process && allocation.pid !== null) owners.set(ownerKey(allocation.pid, allocation.pidStartTime), { pid: allocation.pid, startTime: allocation.pidStartTime });
       if (checks.listen) listenPorts.push(allocation.port);
       if (checks.http) httpChecks.push(allocation);
@@ -126,11 +129,11 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
       if (signal.aborted || allocation.healthUrl === null) return;
       const process = allocation.pid !== null ? processes.get(ownerKey(allocation.pid, allocation.pidStartTime)) : undefined;
       if (process !== 'alive' && process !== 'unknown') return; // a dead owner fails anyway
-      http.set(allocation, await probes.http(allocation.healthUrl, { timeoutMs: settings.httpTimeoutMs, slowMs: settings.httpSlowMs, expected: settings.httpExpected, signal }));
+      http.set(allocation, await probes.http(allocation.healthUrl, { timeoutMs: settings().httpTimeoutMs, slowMs: settings().httpSlowMs, expected: settings().httpExpected, signal }));
     });
     const observations = new Map<Allocation, Observation>();
     for (const allocation of allocations) {
-      const checks = checksFor(allocation, now, settings.startupGraceMs);
+      const checks = checksFor(allocation, now, settings().startupGraceMs);
       const process = checks.process && allocation.pid !== null ? processes.get(ownerKey(allocation.pid, allocation.pidStartTime)) ?? 'unknown' : null;
       observations.set(allocation, {
         process,
@@ -165,7 +168,7 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
       const observation = observations.get(allocation);
       // Released or replaced by a request while we looked: that request decided.
       if (!observation || store.allocations.get(allocation.port) !== allocation) continue;
-      const verdict = decide(allocation, observation, now, settings, nowIso);
+      const verdict = decide(allocation, observation, now, settings(), nowIso);
       if (observation.process === 'unknown') unknownChecks.process++;
       if (observation.listening === 'unknown') unknownChecks.listen++;
       if (observation.http === 'unknown') unknownChecks.http++;
@@ -245,7 +248,7 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
       const began = clock.monotonic();
       runCycle()
         .catch((error: unknown) => log.error({ err: error }, 'health cycle failed; the next one runs as planned'))
-        .finally(() => schedule(Math.max(0, settings.checkIntervalMs - (clock.monotonic() - began))));
+        .finally(() => schedule(Math.max(0, settings().checkIntervalMs - (clock.monotonic() - began))));
     }, delayMs);
     handle.unref?.();
     timer = handle;
@@ -253,7 +256,7 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
 
   return {
     start(options = {}) {
-      if (active || !settings.enabled) return;
+      if (active || !settings().enabled) return;
       active = true;
       abort = new AbortController();
       schedule(options.firstCycleInMs ?? 0);
@@ -280,12 +283,12 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
       }
       failing.sort((a, b) => a.port - b.port);
       return {
-        enabled: settings.enabled,
+        enabled: settings().enabled,
         active,
-        check_interval_ms: settings.checkIntervalMs,
-        max_failures: settings.maxFailures,
-        cleanup_stale_allocations: settings.cleanup,
-        startup_grace_ms: settings.startupGraceMs,
+        check_interval_ms: settings().checkIntervalMs,
+        max_failures: settings().maxFailures,
+        cleanup_stale_allocations: settings().cleanup,
+        startup_grace_ms: settings().startupGraceMs,
         total_allocations: summary.total,
         tracked_allocations: summary.tracked,
         failing_allocations: failing.length,

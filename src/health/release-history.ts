@@ -1,5 +1,11 @@
 import type { ReleasedRecord } from '../protocol/results.js';
 
+/** health_monitoring.history_max_entries and history_max_age_ms. */
+export interface HistoryBounds {
+  maxEntries: number;
+  maxAgeMs: number;
+}
+
 export interface ReleaseHistory {
   add(record: ReleasedRecord, now: number): void;
   list(now: number): ReleasedRecord[];
@@ -10,12 +16,13 @@ export interface ReleaseHistory {
  * release (every release adds one, and at 32 busy clients a full scan per release was the
  * daemon's largest single cost).
  */
-export function createReleaseHistory(bounds: { maxEntries: number; maxAgeMs: number }): ReleaseHistory {
+export function createReleaseHistory(bounds: () => HistoryBounds): ReleaseHistory {
   let records: Array<{ at: number; record: ReleasedRecord }> = [];
   let head = 0;
   const prune = (now: number): void => {
-    const oldest = now - bounds.maxAgeMs;
-    while (head < records.length && ((records[head]?.at ?? now) < oldest || records.length - head > bounds.maxEntries)) head++;
+    const { maxAgeMs, maxEntries } = bounds();
+    const oldest = now - maxAgeMs;
+    while (head < records.length && ((records[head]?.at ?? now) < oldest || records.length - head > maxEntries)) head++;
     // Compact once the dropped prefix is as long as what is kept.
     if (head > 0 && head >= records.length - head) {
       records = records.slice(head);

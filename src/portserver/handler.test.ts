@@ -26,11 +26,10 @@ async function setup(options: { pool?: PortserverPool; busy?: number[]; processe
     options.allocations ??
     createAllocationService({
       store,
-      policy,
+      settings: () => ({ policy, maxAllocationsPerOwner: 100 }),
       probe: { isFree: async (port) => !busy.has(port) },
       processes: options.processes ?? procInspector,
       clock: systemClock,
-      limits: { maxAllocationsPerOwner: 100 },
     });
   const handle = createPortserverHandler({
     allocator: portserverAllocator(allocations),

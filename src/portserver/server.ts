@@ -1,14 +1,14 @@
-import { listenPrivate, unlinkIfOurs, type ListeningSocket } from '../system/unix-socket.js';
-import { createServer, type Server, type Socket } from 'node:net';
-import type { PortserverHandler, PortserverOutcome } from './handler.js';
-import { requestEnd } from './request.js';
-
 /**
  * The portserver protocol on a Unix socket: one request per connection, read until a newline,
  * EOF or 100 bytes; the reply `"<port>\n"` in a single write, or no reply at all on refusal;
  * then close. Every connection ends within `timeoutMs`, whatever the client does, and every
  * error is caught: a connection is never left open. No decisions live here (see handler.ts).
  */
+import { listenPrivate, unlinkIfOurs, type ListeningSocket } from '../system/unix-socket.js';
+import { createServer, type Server, type Socket } from 'node:net';
+import type { PortserverHandler, PortserverOutcome } from './handler.js';
+import { requestEnd } from './request.js';
+
 export interface PortserverLog {
   info(object: object, message: string): void;
   debug(object: object, message: string): void;

@@ -1,3 +1,7 @@
+/**
+ * Every request the daemon accepts, as strict zod schemas (unknown fields are errors).
+ * The envelope is `{id, op, params}`; docs/protocol.md describes each one.
+ */
 import { z } from 'zod';
 import {
   healthUrlSchema,
@@ -8,10 +12,6 @@ import {
   typeNameSchema,
 } from './allocation.js';
 
-/**
- * Every request the daemon accepts, as strict zod schemas (unknown fields are errors).
- * The envelope is `{id, op, params}`; docs/protocol.md describes each one.
- */
 export const requestIdSchema = z.union([
   z.string().min(1).max(128),
   z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
@@ -142,7 +142,6 @@ export const requestSchemas = {
 export type Op = keyof typeof requestSchemas;
 export const OPS = Object.keys(requestSchemas) as Op[];
 
-export type HelloParams = z.infer<typeof helloParamsSchema>;
 export type AllocateParams = z.infer<typeof allocateParamsSchema>;
 export type ReleaseParams = z.infer<typeof releaseParamsSchema>;
 export type StatusParams = z.infer<typeof statusParamsSchema>;

@@ -1,9 +1,9 @@
-import { join } from 'node:path';
-
 /**
  * Where portkeeper keeps its files (XDG, each overridable by env). Pure: env and home in, paths out.
  * docs/operations.md lists the order; PRODUCT.md is the contract.
  */
+import { join } from 'node:path';
+
 export interface StatePaths {
   dir: string;
   stateFile: string;

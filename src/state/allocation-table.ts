@@ -1,26 +1,15 @@
-import type { Allocation } from '../protocol/allocation.js';
-import { durableHealth, fromStored } from './records.js';
-import type { JournalOp } from './schema.js';
-
 /**
  * The allocations in memory with the indexes that keep every request O(1) in the number held:
  * ports by service (idempotent allocate, release by service), counts by owner tag (the
  * per-owner limit), by type and by health (the status summary), and the failing set (the
  * HealthMonitor's statistics). Allocation objects are never changed in place: a change is a
  * new object on the same port, so a snapshot can hold the old ones while requests go on. No I/O.
+ * The summary is kept as allocations come and go, in the wire's StatusSummary shape.
  */
-/** Counts over every allocation held, kept as allocations come and go (the wire's StatusSummary has this shape). */
-export interface TableSummary {
-  total: number;
-  /** Allocations with an owner process or a lease (what the HealthMonitor tracks). */
-  tracked: number;
-  /** By type; `-` for none. */
-  byType: Record<string, number>;
-  /** By owner tag; untagged allocations are not counted here. */
-  byOwner: Record<string, number>;
-  /** By the last health status; `unchecked` before the first cycle. */
-  byHealth: Record<string, number>;
-}
+import type { Allocation } from '../protocol/allocation.js';
+import type { StatusSummary } from '../protocol/results.js';
+import { durableHealth, fromStored } from './records.js';
+import type { JournalOp } from './schema.js';
 
 export interface AllocationTable {
   readonly allocations: ReadonlyMap<number, Allocation>;
@@ -34,7 +23,7 @@ export interface AllocationTable {
   /** The ports held under a service name. */
   servicePorts(service: string): ReadonlySet<number> | undefined;
   ownerCount(owner: string): number;
-  summary(): TableSummary;
+  summary(): StatusSummary;
   /** Replay one journal change. */
   apply(op: JournalOp, intern?: (value: string | null) => string | null): void;
   /** Remember `port` as the service's sticky port (most recent last, oldest evicted past the bound). */

@@ -1,12 +1,12 @@
-import { constants } from 'node:fs';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-
 /**
  * Durable whole-file replacement: write a temp file beside the target (O_NOFOLLOW, 0600),
  * fsync it, rename it over the target, fsync the folder. After `write` resolves the new content
  * survives a crash; before, the old content is intact. Readers never see a half-written file.
  */
+import { constants } from 'node:fs';
+import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
 export interface TextFile {
   /** The content, or null when the file does not exist. */
   read(): Promise<string | null>;
@@ -53,30 +53,4 @@ export function createAtomicFile(path: string): TextFile {
       }
     },
   };
-}
-
-/** An in-memory TextFile for tests and the in-memory daemon; `failNext` injects a write error. */
-export function createMemoryFile(initial: string | null = null): TextFile & { content: string | null; failNext(error: Error): void; writes: number } {
-  let pendingFailure: Error | null = null;
-  const file = {
-    content: initial,
-    writes: 0,
-    failNext(error: Error) {
-      pendingFailure = error;
-    },
-    async read() {
-      return file.content;
-    },
-    async write(text: string) {
-      await Promise.resolve();
-      if (pendingFailure) {
-        const error = pendingFailure;
-        pendingFailure = null;
-        throw error;
-      }
-      file.content = text;
-      file.writes++;
-    },
-  };
-  return file;
 }

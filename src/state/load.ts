@@ -1,12 +1,3 @@
-import { isPortsError } from '../errors.js';
-import type { Clock } from '../shared/clock.js';
-import { createAllocationTable, type AllocationTable } from './allocation-table.js';
-import { createInterner, fromStored } from './records.js';
-import { replayJournal, type ReplayReport } from './replay.js';
-import { STATE_SCHEMA_VERSION } from './schema.js';
-import { parseSnapshot, type ParsedSnapshot } from './snapshot.js';
-import type { SegmentName, StateStorage } from './storage.js';
-
 /**
  * Start-up: the snapshot, then the journal replayed over it. The daemon never refuses to start
  * over its state (so it never crash-loops on it); what it could not use is kept aside, never
@@ -21,6 +12,15 @@ import type { SegmentName, StateStorage } from './storage.js';
  * | journal records the snapshot already holds (a crash during compaction) | skipped, silently |
  * | a schemaVersion-1 state.json | migrated |
  */
+import { isPortsError } from '../errors.js';
+import type { Clock } from '../shared/clock.js';
+import { createAllocationTable, type AllocationTable } from './allocation-table.js';
+import { createInterner, fromStored } from './records.js';
+import { replayJournal, type ReplayReport } from './replay.js';
+import { STATE_SCHEMA_VERSION } from './schema.js';
+import { parseSnapshot, type ParsedSnapshot } from './snapshot.js';
+import type { SegmentName, StateStorage } from './storage.js';
+
 export interface RecoveryReport {
   at: string;
   /** What was wrong, in one line per problem joined by "; ". */

@@ -1,10 +1,10 @@
-import { STATE_SCHEMA_VERSION } from './schema.js';
-
 /**
  * Every older state.json goes through here on its way to the current schema: one step per
  * version, each a pure function from version N's JSON to version N+1's. Adding a schema version
  * means bumping STATE_SCHEMA_VERSION and adding the step from the version before it.
  */
+import { STATE_SCHEMA_VERSION } from './schema.js';
+
 export type MigrationStep = (state: Record<string, unknown>) => Record<string, unknown>;
 
 /** steps[N] turns version N into N+1. Version 1 is the first; nothing older was ever written. */

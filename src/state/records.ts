@@ -1,3 +1,10 @@
+/**
+ * An allocation as state.json and the journal hold it: the wire record without what is null or
+ * at its default (about 40 % of the bytes of a typical record), and without the health fields
+ * that do not survive a restart (status `healthy`/`slow`/`starting`/`unknown`, `lastCheckAt`). Reading is
+ * lenient about the older, fuller form: a field may be absent or null, so every schemaVersion-1
+ * record is a valid record here. Pure.
+ */
 import { z } from 'zod';
 import {
   isoTimeSchema,
@@ -12,13 +19,6 @@ import {
   type AllocationHealth,
 } from '../protocol/allocation.js';
 
-/**
- * An allocation as state.json and the journal hold it: the wire record without what is null or
- * at its default (about 40 % of the bytes of a typical record), and without the health fields
- * that do not survive a restart (status `healthy`/`slow`/`starting`/`unknown`, `lastCheckAt`). Reading is
- * lenient about the older, fuller form: a field may be absent or null, so every schemaVersion-1
- * record is a valid record here. Pure.
- */
 const nullish = <T extends z.ZodType>(schema: T) => schema.nullable().optional();
 
 const storedHealthSchema = z.strictObject({

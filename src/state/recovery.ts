@@ -1,12 +1,12 @@
-import { createAtomicFile, readIfPresent } from './atomic-file.js';
-import type { RecoveryReport } from './load.js';
-
 /**
  * The files around the state that the daemon keeps for recovery: `state.json.bak`, the last good
  * copy of the snapshot (start-up falls back to it when state.json cannot be used, see load.ts),
  * and `last-recovery.json`, the report of the last start-up that had to recover, which
  * `ports doctor` shows.
  */
+import { createAtomicFile, readIfPresent } from './atomic-file.js';
+import type { RecoveryReport } from './load.js';
+
 export type { RecoveryReport };
 
 export interface StateFiles {

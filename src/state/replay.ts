@@ -1,7 +1,3 @@
-import type { AllocationTable } from './allocation-table.js';
-import { decodeSegment, type BadLine } from './journal-format.js';
-import type { JournalRecord } from './schema.js';
-
 /**
  * Start-up replay: the journal records after the snapshot's `journalSeq`, from every segment, in
  * seq order, applied to the table loaded from the snapshot. Pure: text in, table changes and a
@@ -13,6 +9,10 @@ import type { JournalRecord } from './schema.js';
  * - a hole in the seqs after the snapshot: records missing (a segment removed by hand, or a
  *   snapshot older than the journal); what is there is applied.
  */
+import type { AllocationTable } from './allocation-table.js';
+import { decodeSegment, type BadLine } from './journal-format.js';
+import type { JournalRecord } from './schema.js';
+
 export interface SegmentText {
   name: string;
   text: string;

@@ -1,7 +1,3 @@
-import { z } from 'zod';
-import { isoTimeSchema, portSchema, serviceSchema } from '../protocol/allocation.js';
-import { storedAllocationSchema } from './records.js';
-
 /**
  * The two files of the daemon's durable state. Pure schemas; bump STATE_SCHEMA_VERSION with a
  * migration step (migrate.ts).
@@ -10,6 +6,10 @@ import { storedAllocationSchema } from './records.js';
  * - `state.journal`, the journal: one record per group commit, each with a sequence number one
  *   higher than the last; start-up applies the records after the snapshot's `journalSeq`.
  */
+import { z } from 'zod';
+import { isoTimeSchema, portSchema, serviceSchema } from '../protocol/allocation.js';
+import { storedAllocationSchema } from './records.js';
+
 export const STATE_SCHEMA_VERSION = 2;
 
 export const stateFileSchema = z

@@ -1,3 +1,8 @@
+/**
+ * state.json, the snapshot: read (JSON → migrate → validate) and written (one allocation per
+ * line, so it stays readable and diffable). Writing yields to requests every few thousand
+ * allocations: a snapshot of 50,000 never stalls the daemon for the whole of it.
+ */
 import { setImmediate as yieldToRequests } from 'node:timers/promises';
 import { crc32 } from 'node:zlib';
 import { PortsError } from '../errors.js';
@@ -7,11 +12,6 @@ import { migrate } from './migrate.js';
 import { toStored } from './records.js';
 import { STATE_SCHEMA_VERSION, stateFileSchema, type StateFile } from './schema.js';
 
-/**
- * state.json, the snapshot: read (JSON → migrate → validate) and written (one allocation per
- * line, so it stays readable and diffable). Writing yields to requests every few thousand
- * allocations: a snapshot of 50,000 never stalls the daemon for the whole of it.
- */
 export interface SnapshotContent {
   /** The last journal record the snapshot holds. */
   journalSeq: number;

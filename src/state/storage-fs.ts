@@ -1,3 +1,8 @@
+/**
+ * The durable state in a real folder. The journal is opened O_APPEND | O_DSYNC, so one write()
+ * returns only once the line is on disk: an append and its fdatasync in one system call. No file
+ * is ever opened through a symlink (O_NOFOLLOW).
+ */
 import { constants, existsSync, renameSync, write } from 'node:fs';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -5,11 +10,6 @@ import { createAtomicFile, readIfPresent } from './atomic-file.js';
 import type { JournalFile, SegmentName, StateStorage } from './storage.js';
 import { SEGMENTS } from './storage.js';
 
-/**
- * The durable state in a real folder. The journal is opened O_APPEND | O_DSYNC, so one write()
- * returns only once the line is on disk: an append and its fdatasync in one system call. No file
- * is ever opened through a symlink (O_NOFOLLOW).
- */
 const APPEND_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_DSYNC | constants.O_NOFOLLOW;
 
 async function syncFolder(dir: string): Promise<void> {

@@ -1,10 +1,10 @@
-import type { JournalFile, SegmentName, StateStorage } from './storage.js';
-import { SEGMENTS } from './storage.js';
-
 /**
  * The durable state in memory: for the in-process test double (portkeeper/testing) and for unit
  * tests, which can make the next snapshot write or journal append fail.
  */
+import type { JournalFile, SegmentName, StateStorage } from './storage.js';
+import { SEGMENTS } from './storage.js';
+
 export interface MemoryStorage extends StateStorage {
   readonly files: Map<string, string>;
   /** Make the next operation of this kind fail with `error`. */

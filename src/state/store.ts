@@ -1,13 +1,3 @@
-import { PortsError } from '../errors.js';
-import type { Allocation, AllocationHealth } from '../protocol/allocation.js';
-import type { Clock } from '../shared/clock.js';
-import type { AllocationTable, TableSummary } from './allocation-table.js';
-import { encodeRecord } from './journal-format.js';
-import { toStored } from './records.js';
-import type { JournalOp } from './schema.js';
-import { renderSnapshot, type SnapshotContent } from './snapshot.js';
-import { SEGMENTS, type JournalFile, type StateStorage } from './storage.js';
-
 /**
  * The allocations in memory, made durable by a journal with group commit. A mutation changes
  * memory at once; `commit()` resolves once a journal record holding it is on disk. While one
@@ -24,6 +14,17 @@ import { SEGMENTS, type JournalFile, type StateStorage } from './storage.js';
  * appends to a fresh segment, and writes the snapshot in the background. A crash at any point of
  * it loses nothing: start-up replays every segment after the snapshot's seq.
  */
+import { PortsError } from '../errors.js';
+import type { Allocation, AllocationHealth } from '../protocol/allocation.js';
+import type { Clock } from '../shared/clock.js';
+import type { AllocationTable } from './allocation-table.js';
+import type { StatusSummary } from '../protocol/results.js';
+import { encodeRecord } from './journal-format.js';
+import { toStored } from './records.js';
+import type { JournalOp } from './schema.js';
+import { renderSnapshot, type SnapshotContent } from './snapshot.js';
+import { SEGMENTS, type JournalFile, type StateStorage } from './storage.js';
+
 export interface CompactionSettings {
   /** Compact once the journal holds this many bytes… */
   maxBytes: number;
@@ -57,7 +58,7 @@ export interface StateStore {
   readonly failing: ReadonlySet<number>;
   servicePorts(service: string): ReadonlySet<number> | undefined;
   ownerCount(owner: string): number;
-  summary(): TableSummary;
+  summary(): StatusSummary;
   add(allocation: Allocation): void;
   /** A new version of the allocation on the same port (transfer, renew). */
   replace(allocation: Allocation): void;

@@ -1,5 +1,3 @@
-import { connect } from 'node:net';
-
 /**
  * Does something accept TCP connections on host:port? A connect probe cannot disturb a server
  * that is starting, unlike a test bind. Three answers: `open`; `closed` (refused, or the address
@@ -7,6 +5,8 @@ import { connect } from 'node:net';
  * descriptors or memory, or no answer within the timeout (a full accept queue still means
  * something listens).
  */
+import { connect } from 'node:net';
+
 export type ConnectOutcome = 'open' | 'closed' | 'unknown';
 
 const CLOSED = new Set(['ECONNREFUSED', 'EADDRNOTAVAIL', 'EAFNOSUPPORT', 'ENETUNREACH', 'EHOSTUNREACH']);

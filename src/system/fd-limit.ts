@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
-
 /**
  * This process's descriptor limit (RLIMIT_NOFILE). Node raises the soft limit to the hard limit
  * when it starts, so the soft limit read here is already as high as it can go; a limit that
  * stays below the hard one is reported as such. Null where /proc/self/limits is not readable.
  */
+import { readFileSync } from 'node:fs';
+
 export interface FdLimit {
   soft: number;
   hard: number;

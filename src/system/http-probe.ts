@@ -1,11 +1,11 @@
-import { request } from 'node:http';
-
 /**
  * One `GET` to a loopback server, for `ports wait --http`: the status line is all it reads (the
  * body is dropped), redirects are not followed (a 3xx is an answer), no connection is reused,
  * and the attempt gives up after `timeoutMs`. Never throws: a connection that failed is an
  * `error` code (`ECONNREFUSED`, `ETIMEDOUT` …).
  */
+import { request } from 'node:http';
+
 export interface HttpAttempt {
   host: '127.0.0.1' | '::1';
   status: number | null;

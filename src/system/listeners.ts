@@ -1,12 +1,12 @@
-import { readdirSync, readlinkSync } from 'node:fs';
-import { readCmdline, readProcStat } from './proc-stat.js';
-import { readSocketTable, type SocketProtocol } from './socket-table.js';
-
 /**
  * Who listens on a port, from /proc alone (no lsof): the socket tables give the inodes of TCP
  * listeners and bound UDP sockets on the exact port (IPv4 and IPv6, never a substring match),
  * /proc/<pid>/fd links name their processes. Processes of other users cannot be inspected; their listeners show pid null.
  */
+import { readdirSync, readlinkSync } from 'node:fs';
+import { readCmdline, readProcStat } from './proc-stat.js';
+import { readSocketTable, type SocketProtocol } from './socket-table.js';
+
 export interface Listener {
   port: number;
   inode: number;

@@ -1,8 +1,3 @@
-import { createSocket } from 'node:dgram';
-import { createServer } from 'node:net';
-import { PortsError } from '../errors.js';
-import { describeResourceError, errorCode, isResourceError } from './resource-errors.js';
-
 /**
  * The bind test used when handing out a port (never on a live allocation's port: a test bind can
  * make a starting server fail). A port is free when nothing holds it for TCP or UDP on any local
@@ -20,6 +15,11 @@ import { describeResourceError, errorCode, isResourceError } from './resource-er
  * ENOBUFS) says nothing about the port: the probe throws an `E_LIMIT` error instead of calling
  * the port in use, so an allocation under exhaustion fails with that cause, not `E_NO_FREE_PORT`.
  */
+import { createSocket } from 'node:dgram';
+import { createServer } from 'node:net';
+import { PortsError } from '../errors.js';
+import { describeResourceError, errorCode, isResourceError } from './resource-errors.js';
+
 export type BindOutcome = 'free' | 'in_use' | 'unavailable';
 
 export interface BindTarget {

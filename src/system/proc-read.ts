@@ -1,10 +1,10 @@
-import { closeSync, openSync, readSync } from 'node:fs';
-
 /**
  * Small /proc files read synchronously into one reused buffer: open, read, close, without the
  * stat and the allocation readFileSync adds. procfs answers from memory, so on the request path
  * this costs a few microseconds where a thread-pool read costs tens.
  */
+import { closeSync, openSync, readSync } from 'node:fs';
+
 const buffer = Buffer.allocUnsafe(64 * 1024);
 
 /** The file's text (at most 64 KiB), or the errno code when it cannot be read. */

@@ -1,11 +1,11 @@
-import { readFileSync } from 'node:fs';
-
 /**
  * The kernel's socket tables: TCP sockets in LISTEN (/proc/net/tcp, /proc/net/tcp6) and every
  * bound UDP socket (/proc/net/udp, /proc/net/udp6; UDP has no LISTEN state, a bound socket is
  * what holds the port). Read once per health cycle. Reading cannot disturb a server that is
  * starting, unlike a test bind.
  */
+import { readFileSync } from 'node:fs';
+
 const TCP_LISTEN = '0A';
 
 export type SocketProtocol = 'tcp' | 'udp';

@@ -1,5 +1,3 @@
-import { procInspector, type ProcessInspector } from './process-info.js';
-
 /**
  * Stop processes: SIGTERM to all of them at once, wait until each has exited (a zombie counts)
  * for at most `timeoutMs` in all, then SIGKILL the ones still there and wait a little longer for
@@ -8,6 +6,8 @@ import { procInspector, type ProcessInspector } from './process-info.js';
  * A pid is bound to the process it named when the stop began (its start time): a pid that is
  * reused by another process meanwhile counts as gone and is never signalled.
  */
+import { procInspector, type ProcessInspector } from './process-info.js';
+
 export interface StopTarget {
   pid: number;
   /** Start time (clock ticks since boot) when the target was chosen; read here when absent. */

@@ -1,10 +1,10 @@
-import { execFile } from 'node:child_process';
-
 /**
  * `systemctl --user …` run directly (execFile: no shell, arguments as given), found on the PATH
  * of `env`. Never throws: an absent systemctl or one that cannot reach a user manager (containers,
  * CI, a session without a user bus) is an outcome the callers report.
  */
+import { execFile } from 'node:child_process';
+
 export interface SystemctlResult {
   args: string[];
   /** Exit code; null when it could not be run or was killed. */

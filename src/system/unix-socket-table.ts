@@ -1,11 +1,11 @@
-import { fstatSync, readlinkSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-
 /**
  * What kind of socket a descriptor holds, from the kernel's table of Unix sockets
  * (/proc/net/unix) — Node cannot ask getsockopt(). Used to check the socket a service manager
  * passed before serving it.
  */
+import { fstatSync, readlinkSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+
 export interface UnixSocketEntry {
   inode: number;
   /** SOCK_STREAM (type 0001), as opposed to datagram or seqpacket. */

@@ -1,12 +1,12 @@
-import { chmod, lstat, stat, unlink } from 'node:fs/promises';
-import { connect, type Server } from 'node:net';
-import { PortsError } from '../errors.js';
-
 /**
  * A server on a Unix socket path that only its user may use (0600; the folder is checked
  * 0700 before), and removal of that path only while it is still ours; or a server on a
  * listening socket inherited from a service manager, which is never removed.
  */
+import { chmod, lstat, stat, unlink } from 'node:fs/promises';
+import { connect, type Server } from 'node:net';
+import { PortsError } from '../errors.js';
+
 export interface ListeningSocket {
   path: string;
   /** The inode we created, so a newer daemon's socket at the same path is never unlinked. */

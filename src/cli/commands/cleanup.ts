@@ -1,3 +1,10 @@
+/**
+ * `ports cleanup`: sweep now (dead, reused or expired owners; or every allocation of --owner),
+ * optionally stopping what still listens on those ports (--kill: SIGTERM, then SIGKILL after
+ * --timeout, by the stopProcesses that `ports kill` uses too). Only the allocation's owner or its
+ * descendants (same process group or session) are stopped, unless --force. Ports are matched
+ * exactly from the LISTEN tables.
+ */
 import { PortsError } from '../../errors.js';
 import type { CleanupEntry } from '../../protocol/results.js';
 import { belongsTo, listenersOn, type Listener } from '../../system/listeners.js';
@@ -6,13 +13,6 @@ import { parseDuration } from '../duration.js';
 import { escapeText } from '../../shared/escape.js';
 import type { CliContext, CommonFlags } from '../context.js';
 
-/**
- * `ports cleanup`: sweep now (dead, reused or expired owners; or every allocation of --owner),
- * optionally stopping what still listens on those ports (--kill: SIGTERM, then SIGKILL after
- * --timeout, by the stopProcesses that `ports kill` uses too). Only the allocation's owner or its
- * descendants (same process group or session) are stopped, unless --force. Ports are matched
- * exactly from the LISTEN tables.
- */
 export interface CleanupFlags extends CommonFlags {
   owner?: string;
   dryRun?: boolean;

@@ -1,3 +1,14 @@
+/**
+ * `ports kill PORT...`: stop whatever listens on exactly these ports (TCP listeners and bound UDP
+ * sockets, IPv4 and IPv6, from the kernel's socket tables — never a process that is only
+ * connected to the port), allocated through portkeeper or not: SIGTERM, then SIGKILL after
+ * --timeout. Only the caller's own user's processes unless --force; never this CLI, its
+ * ancestors, pid 1 or a portkeeper daemon. Then releases the ports' allocations, through a
+ * daemon that is already running (none is started for this).
+ *
+ * Exit 0 when every named port is free at the end (also when it was free already); 1 when
+ * something still listens on one (left running, or could not be stopped); 2 for bad arguments.
+ */
 import { isPortsError, PortsError } from '../../errors.js';
 import type { PortsClient } from '../../client/client.js';
 import { isRefusal } from '../../client/refusal.js';
@@ -12,17 +23,6 @@ import { groupListeners, planKill, type KillCandidate, type PlannedKill } from '
 import { parsePortList } from '../port-list.js';
 import type { CliContext, CommonFlags } from '../context.js';
 
-/**
- * `ports kill PORT...`: stop whatever listens on exactly these ports (TCP listeners and bound UDP
- * sockets, IPv4 and IPv6, from the kernel's socket tables — never a process that is only
- * connected to the port), allocated through portkeeper or not: SIGTERM, then SIGKILL after
- * --timeout. Only the caller's own user's processes unless --force; never this CLI, its
- * ancestors, pid 1 or a portkeeper daemon. Then releases the ports' allocations, through a
- * daemon that is already running (none is started for this).
- *
- * Exit 0 when every named port is free at the end (also when it was free already); 1 when
- * something still listens on one (left running, or could not be stopped); 2 for bad arguments.
- */
 export interface KillFlags extends CommonFlags {
   timeout?: string;
   force?: boolean;

@@ -1,3 +1,18 @@
+/**
+ * `ports run [-- CMD ARGS...]`: allocate, say which port on stderr, run CMD (no shell; without
+ * CMD, the folder's `dev` script) with PORT, HOST and PORTS_SERVICE in its environment, `{port}`
+ * in ARGS replaced and, for dev servers that ignore PORT, `--port N` and friends added
+ * (run/inject.ts); forward signals (run/signals.ts); pass its exit code through; release when it
+ * exits.
+ *
+ * Off a terminal CMD runs in a process group of its own and a guard process (run/guard.ts) stops
+ * that group if the wrapper dies, so nothing outlives the job; on a terminal CMD shares the
+ * wrapper's group, so a group kill reaches it directly.
+ *
+ * The allocation is handed to the command's pid as soon as it runs, so its lifetime follows the
+ * command, not this wrapper: if the wrapper is SIGKILLed, the HealthMonitor reclaims the port
+ * once the command is gone too.
+ */
 import { spawn } from 'node:child_process';
 import { basename } from 'node:path';
 import { constants } from 'node:os';
@@ -15,21 +30,6 @@ import { findPackageManager, readManifest } from '../run/project.js';
 import { FORWARDED_SIGNALS, forwardTarget, isTerminalForeground } from '../run/signals.js';
 import { allocateRequest, type AllocateFlags } from './allocate.js';
 
-/**
- * `ports run [-- CMD ARGS...]`: allocate, say which port on stderr, run CMD (no shell; without
- * CMD, the folder's `dev` script) with PORT, HOST and PORTS_SERVICE in its environment, `{port}`
- * in ARGS replaced and, for dev servers that ignore PORT, `--port N` and friends added
- * (run/inject.ts); forward signals (run/signals.ts); pass its exit code through; release when it
- * exits.
- *
- * Off a terminal CMD runs in a process group of its own and a guard process (run/guard.ts) stops
- * that group if the wrapper dies, so nothing outlives the job; on a terminal CMD shares the
- * wrapper's group, so a group kill reaches it directly.
- *
- * The allocation is handed to the command's pid as soon as it runs, so its lifetime follows the
- * command, not this wrapper: if the wrapper is SIGKILLed, the HealthMonitor reclaims the port
- * once the command is gone too.
- */
 export interface RunFlags extends Omit<AllocateFlags, 'pid'> {
   service?: string;
   envName?: string;

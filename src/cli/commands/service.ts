@@ -1,3 +1,7 @@
+/**
+ * `ports service install|uninstall|status`: the daemon as a systemd user service with socket
+ * activation (units from service-units.ts, files from service-files.ts, systemctl run directly).
+ */
 import { realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -12,10 +16,6 @@ import { readUnitFile, removeUnitFile, removeWantsLink, userUnitDir, writeUnitFi
 import { CARRIED_VARIABLES, listenStreamOf, renderUnits, SERVICE_UNIT, SOCKET_UNIT } from '../service-units.js';
 import { connectIfRunning, stopDaemon } from './daemon.js';
 
-/**
- * `ports service install|uninstall|status`: the daemon as a systemd user service with socket
- * activation (units from service-units.ts, files from service-files.ts, systemctl run directly).
- */
 export interface ServiceFlags extends CommonFlags {
   /** install: show the units, write nothing. */
   print?: boolean;

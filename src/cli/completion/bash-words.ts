@@ -1,5 +1,3 @@
-import { unquoteWord } from './line.js';
-
 /**
  * What bash's readline replaces when it takes a completion, and how a value must be quoted to
  * replace it. Readline's word is not bash's word: it starts after the last unquoted character
@@ -8,6 +6,8 @@ import { unquoteWord } from './line.js';
  * that place: backslashes where unquoted, as is inside '…' (a `'` as '\''), escaped `" $ \` \`
  * inside "…". Pure.
  */
+import { unquoteWord } from './line.js';
+
 export const DEFAULT_WORDBREAKS = ' \t\n"\'@><=;|&(:';
 
 const SAFE = /[A-Za-z0-9_@%+=:,./-]/;

@@ -1,10 +1,10 @@
-import type { ArgumentSpec, CommandSpec, OptionSpec, ValueKind } from './spec.js';
-
 /**
  * What to offer for the word being typed, given the words before it (after `ports`, unquoted).
  * The one place that knows the command line's grammar; the shell scripts only show the answer.
  * Pure: values that need the daemon or the docs are named (`kinds`) for the caller to fetch.
  */
+import type { ArgumentSpec, CommandSpec, OptionSpec, ValueKind } from './spec.js';
+
 export interface Candidate {
   value: string;
   description: string;

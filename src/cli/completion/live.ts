@@ -1,3 +1,10 @@
+/**
+ * The values of a completion that are not in the command tree: from the running daemon
+ * (services, ports, owners, pids, types in use), the config (types, log levels) and docs/ (help
+ * topics). A Tab must never start a daemon, wait long or print an error: the daemon is asked
+ * over the socket directly (no autostart), everything gets at most `timeoutMs` together, and
+ * any failure just means fewer candidates.
+ */
 import { homedir } from 'node:os';
 import { PortsClient } from '../../client/client.js';
 import { locateSocket } from '../../client/locate.js';
@@ -8,13 +15,6 @@ import type { Candidate } from './complete.js';
 import { allocationCandidates } from './live-values.js';
 import type { ValueKind } from './spec.js';
 
-/**
- * The values of a completion that are not in the command tree: from the running daemon
- * (services, ports, owners, pids, types in use), the config (types, log levels) and docs/ (help
- * topics). A Tab must never start a daemon, wait long or print an error: the daemon is asked
- * over the socket directly (no autostart), everything gets at most `timeoutMs` together, and
- * any failure just means fewer candidates.
- */
 export const LIVE_TIMEOUT_MS = 300;
 
 const FROM_DAEMON = new Set<ValueKind>(['services', 'ports', 'owners', 'pids', 'types']);

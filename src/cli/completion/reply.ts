@@ -1,8 +1,3 @@
-import { escapeText } from '../../shared/escape.js';
-import { bashReplacement } from './bash-words.js';
-import type { Candidate, CompletionPlan } from './complete.js';
-import type { Shell } from './shells.js';
-
 /**
  * The answer of `ports __complete` as the scripts read it: a header line, then one candidate a
  * line. The header is the directive, and for some one field after a tab:
@@ -17,6 +12,11 @@ import type { Shell } from './shells.js';
  * A value the shell cannot take on one line (control characters) is left out; descriptions
  * are escaped and cut short. Pure.
  */
+import { escapeText } from '../../shared/escape.js';
+import { bashReplacement } from './bash-words.js';
+import type { Candidate, CompletionPlan } from './complete.js';
+import type { Shell } from './shells.js';
+
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 const DESCRIPTION_LENGTH = 60;
 

@@ -1,11 +1,11 @@
-import type { Argument, Command, Option } from 'commander';
-
 /**
  * The command tree as completion sees it, read from the commander program at run time, so a
  * command or flag added to program.ts completes without an edit here. What a value is (a
  * service name, a port, a file) is told by the flag's or argument's name: the tables below,
  * which a new flag with one of these names (or a `<file>`/`<dir>` placeholder) joins by itself.
  */
+import type { Argument, Command, Option } from 'commander';
+
 export type ValueKind =
   /** Live, from the running daemon: */
   | 'services'

@@ -1,3 +1,7 @@
+/**
+ * `npm run build` runs this after tsc: dist/man/ports.1 from docs/cli.md (package.json `man`
+ * points there, so a global install puts it where `man ports` finds it).
+ */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,10 +12,6 @@ import { DOCS_DIR } from './docs.js';
 import { renderManPage } from './man-page.js';
 import { CLI_PAGE } from './topics.js';
 
-/**
- * `npm run build` runs this after tsc: dist/man/ports.1 from docs/cli.md (package.json `man`
- * points there, so a global install puts it where `man ports` finds it).
- */
 export const MAN_PAGE = fileURLToPath(new URL('../../man/ports.1', import.meta.url));
 
 function programDescription(): string {

@@ -1,3 +1,7 @@
+/**
+ * The docs/ folder the package ships (package.json `files`), found from this module: it sits
+ * at src/cli/help/ in a checkout and dist/cli/help/ in the package, three levels below the root.
+ */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -5,10 +9,6 @@ import { PortsError } from '../../errors.js';
 import { parseMarkdown } from './markdown.js';
 import { CLI_PAGE, type DocPage } from './topics.js';
 
-/**
- * The docs/ folder the package ships (package.json `files`), found from this module: it sits
- * at src/cli/help/ in a checkout and dist/cli/help/ in the package, three levels below the root.
- */
 export const DOCS_DIR = fileURLToPath(new URL('../../../docs/', import.meta.url));
 
 function readPage(dir: string, file: string): DocPage {

@@ -1,12 +1,3 @@
-import type { Command } from 'commander';
-import { commandPath } from '../command-tree.js';
-import { resolveCommand } from '../help-command.js';
-import type { Output } from '../output.js';
-import { formatSuggestion, similarWords } from '../suggest.js';
-import { readCliPage, readDocPages } from './docs.js';
-import { renderTerminal, type TerminalStyle } from './terminal.js';
-import { collectTopics, findTopic, formatTopicList, type Topic } from './topics.js';
-
 /**
  * `ports help [NAMES…] [--full]`:
  * - no names: the program's help; with --full, all of docs/cli.md;
@@ -17,6 +8,15 @@ import { collectTopics, findTopic, formatTopicList, type Topic } from './topics.
  * Pages go to stdout, wrapped to 80 columns (or $COLUMNS on a terminal), bold only when
  * colour is allowed.
  */
+import type { Command } from 'commander';
+import { commandPath } from '../command-tree.js';
+import { resolveCommand } from '../help-command.js';
+import type { Output } from '../output.js';
+import { formatSuggestion, similarWords } from '../suggest.js';
+import { readCliPage, readDocPages } from './docs.js';
+import { renderTerminal, type TerminalStyle } from './terminal.js';
+import { collectTopics, findTopic, formatTopicList, type Topic } from './topics.js';
+
 export interface HelpFlags {
   full?: boolean;
 }

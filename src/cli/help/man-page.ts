@@ -1,14 +1,14 @@
-import { plainText } from './inline.js';
-import { parseMarkdown, sectionsAt, type Block } from './markdown.js';
-import { escapeRoff, inlineRoff, macroArgument, renderRoff, textLine } from './roff.js';
-import { commandTopicName } from './topics.js';
-
 /**
  * The man page ports(1), from docs/cli.md: NAME from the program's description, SYNOPSIS from
  * the first code block, DESCRIPTION from the text before the first section, then each `##`
  * section: the `ports …` ones as subsections of COMMANDS (in their order), the others as
  * sections of their own in capitals (EXIT CODES, ENVIRONMENT …), and SEE ALSO. Pure.
  */
+import { plainText } from './inline.js';
+import { parseMarkdown, sectionsAt, type Block } from './markdown.js';
+import { escapeRoff, inlineRoff, macroArgument, renderRoff, textLine } from './roff.js';
+import { commandTopicName } from './topics.js';
+
 export interface ManPageInput {
   /** docs/cli.md */
   markdown: string;

@@ -1,12 +1,11 @@
-import { parseInline, plainText, type Span } from './inline.js';
-import type { Block } from './markdown.js';
-
 /**
  * Markdown blocks as man(7) roff, for the man page built from docs/cli.md (man-page.ts). Only
  * the classic macros (TH, SH, SS, PP, TP, IP, RS/RE, nf/fi, B), so groff, mandoc and old `man`
  * all read it; tables become tagged paragraphs (no tbl). Everything that roff would read as
  * markup is escaped. Pure.
  */
+import { parseInline, plainText, type Span } from './inline.js';
+import type { Block } from './markdown.js';
 
 /** Text for a roff text line: backslashes, hyphens, quotes and everything beyond ASCII as named escapes. */
 export function escapeRoff(text: string): string {

@@ -1,7 +1,3 @@
-import { escapeJsonText } from '../../shared/escape.js';
-import { parseInline, plainText, type Span } from './inline.js';
-import type { Block } from './markdown.js';
-
 /**
  * Markdown blocks as text for a terminal or a pipe (`ports help TOPIC`): headings flush left,
  * text indented and wrapped to `width`, code blocks indented further and never wrapped, lists
@@ -9,6 +5,10 @@ import type { Block } from './markdown.js';
  * indented description when they do not. Markup is removed; `bold` marks headings and strong
  * text when colour is allowed (the caller decides: TTY, NO_COLOR). Pure.
  */
+import { escapeJsonText } from '../../shared/escape.js';
+import { parseInline, plainText, type Span } from './inline.js';
+import type { Block } from './markdown.js';
+
 export interface TerminalStyle {
   width: number;
   bold(text: string): string;

@@ -1,12 +1,12 @@
-import { plainText } from './inline.js';
-import { sectionsAt, type Block } from './markdown.js';
-
 /**
  * The help topics, taken from docs/ as shipped, so a section added there is a topic without an
  * edit here: each `## ports …` section of cli.md is the page of that command (`ports help
  * allocate --full`), each other `##` section of cli.md a topic (`ports help exit-codes`), and
  * every other page of docs/ a topic as a whole (`ports help health`). Pure.
  */
+import { plainText } from './inline.js';
+import { sectionsAt, type Block } from './markdown.js';
+
 export interface DocPage {
   /** File name in docs/: `cli.md`. */
   file: string;

@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-
 /**
  * The guard: what stops the command of `ports run` when `ports run` itself dies without a
  * chance to do so (SIGKILL, alone or with its process group, as Playwright's `webServer`, CI
@@ -26,6 +24,8 @@ import { spawn } from 'node:child_process';
  * On a terminal there is no guard: the command shares the process group of `ports run`, so a
  * group kill reaches it directly.
  */
+import { spawn } from 'node:child_process';
+
 export const GUARD_GRACE_S = 5;
 
 /** `$1` is the process group to stop. Ten sleeps of 0.1 s make a second; `sleep 1` where fractions fail. */

@@ -1,6 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { parseProcStat } from '../../system/proc-stat.js';
-
 /**
  * Which signals `ports run` passes on to its command, and to whom. The rule: the command gets
  * each signal exactly once.
@@ -15,6 +12,9 @@ import { parseProcStat } from '../../system/proc-stat.js';
  *   groups), so SIGHUP is not forwarded. SIGTERM only ever comes from someone's `kill`: it is
  *   forwarded to the command.
  */
+import { readFileSync } from 'node:fs';
+import { parseProcStat } from '../../system/proc-stat.js';
+
 export const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 export type ForwardedSignal = (typeof FORWARDED_SIGNALS)[number];
 
