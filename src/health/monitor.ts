@@ -10,16 +10,12 @@ import type { Allocation } from '../protocol/allocation.js';
 import type { HealthStatistics, ReclaimReason } from '../protocol/results.js';
 import type { Clock } from '../shared/clock.js';
 import type { StateStore } from '../state/store.js';
-import { checksFor, decide, type HealthPolicy, type Observation, type Verdict } from './decide.js';
-import { ownerKey, type HealthProbes, type Owner } from './probes.js';
+import { decide, type Verdict } from './decide.js';
+import { observe } from './observe.js';
+import type { HealthProbes } from './probes.js';
+import type { HealthSettings } from './settings.js';
 
-export interface HealthSettings extends HealthPolicy {
-  enabled: boolean;
-  checkIntervalMs: number;
-  httpTimeoutMs: number;
-  httpSlowMs: number;
-  httpExpected: readonly (number | string)[];
-}
+export type { HealthSettings };
 
 export interface MonitorLog {
   info?(object: object, message: string): void;
@@ -79,20 +75,8 @@ export interface HealthMonitor {
   statistics(): HealthStatistics;
 }
 
-const HTTP_CONCURRENCY = 16;
 /** failing_details lists at most this many (failing_allocations counts them all). */
 const FAILING_DETAILS_MAX = 100;
-
-async function mapLimited<T>(items: readonly T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await run(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
 
 export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
   const { store, probes, clock, log, hooks } = deps;
@@ -110,46 +94,14 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
   /** Set while cycles keep meeting checks that cannot be made (one log line per episode). */
   let unknownEpisode: { since: string; cycles: number; checks: UnknownChecks } | null = null;
 
-  async function observe(allocations: Allocation[], now: number, signal: AbortSignal): Promise<Map<Allocation, Observation>> {
-    const owners = new Map<string, Owner>();
-    const listenPorts: number[] = [];
-    const httpChecks: Allocation[] = [];
-    for (const allocation of allocations) {
-      const checks = checksFor(allocation, now, settings().startupGraceMs);
-      if (checks.process && allocation.pid !== null) owners.set(ownerKey(allocation.pid, allocation.pidStartTime), { pid: allocation.pid, startTime: allocation.pidStartTime });
-      if (checks.listen) listenPorts.push(allocation.port);
-      if (checks.http) httpChecks.push(allocation);
-    }
-    const [processes, listening] = await Promise.all([
-      owners.size > 0 ? probes.processes([...owners.values()]) : Promise.resolve(new Map<string, never>()),
-      listenPorts.length > 0 ? probes.listening(listenPorts) : Promise.resolve({ listening: new Set<number>(), unknown: new Set<number>() }),
-    ]);
-    const http = new Map<Allocation, Observation['http']>();
-    await mapLimited(httpChecks, HTTP_CONCURRENCY, async (allocation) => {
-      if (signal.aborted || allocation.healthUrl === null) return;
-      const process = allocation.pid !== null ? processes.get(ownerKey(allocation.pid, allocation.pidStartTime)) : undefined;
-      if (process !== 'alive' && process !== 'unknown') return; // a dead owner fails anyway
-      http.set(allocation, await probes.http(allocation.healthUrl, { timeoutMs: settings().httpTimeoutMs, slowMs: settings().httpSlowMs, expected: settings().httpExpected, signal }));
-    });
-    const observations = new Map<Allocation, Observation>();
-    for (const allocation of allocations) {
-      const checks = checksFor(allocation, now, settings().startupGraceMs);
-      const process = checks.process && allocation.pid !== null ? processes.get(ownerKey(allocation.pid, allocation.pidStartTime)) ?? 'unknown' : null;
-      observations.set(allocation, {
-        process,
-        listening: checks.listen ? (listening.listening.has(allocation.port) ? true : listening.unknown.has(allocation.port) ? 'unknown' : false) : null,
-        http: http.get(allocation) ?? null,
-      });
-    }
-    return observations;
-  }
-
   async function cycle(): Promise<CycleReport> {
     const signal = abort.signal;
     const started = clock.now();
     const t0 = clock.monotonic();
     const snapshot = [...store.allocations.values()];
-    const observations = await observe(snapshot, started, signal);
+    // One cycle runs on one set of settings, even when a reload lands during it.
+    const current = settings();
+    const observations = await observe(snapshot, { now: started, signal, probes, settings: current });
     const now = clock.now();
     const nowIso = new Date(now).toISOString();
     if (signal.aborted) {
@@ -168,7 +120,7 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
       const observation = observations.get(allocation);
       // Released or replaced by a request while we looked: that request decided.
       if (!observation || store.allocations.get(allocation.port) !== allocation) continue;
-      const verdict = decide(allocation, observation, now, settings(), nowIso);
+      const verdict = decide(allocation, observation, now, current, nowIso);
       if (observation.process === 'unknown') unknownChecks.process++;
       if (observation.listening === 'unknown') unknownChecks.listen++;
       if (observation.http === 'unknown') unknownChecks.http++;
