@@ -1,59 +1,18 @@
 import { writeFileSync } from 'node:fs';
-import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { useTempDir } from '../../test/helpers/temp-dir.js';
 import { waitFor } from '../../test/helpers/daemon.js';
+import { scriptedDaemon } from '../../test/helpers/scripted-daemon.js';
 import { PortsError } from '../errors.js';
 import type { EventPush } from '../protocol/results.js';
 import { connectSocket, type SocketTransportOptions } from './socket-transport.js';
 import type { Transport } from './transport.js';
 
 /**
- * The socket transport against a scripted daemon: a real Unix socket server in a temp folder
- * whose replies each test writes by hand, byte for byte.
+ * The one place that opens the transport under test, destroyed when the test ends. The daemon
+ * on the other end is a scripted one (a real Unix socket; each test writes the replies by hand).
  */
-interface Peer {
-  socket: Socket;
-  /** Lines received so far, as sent. */
-  lines: string[];
-  /** What happened on the daemon's side, in order: `line`, `end`. */
-  log: string[];
-  send(text: string): void;
-}
-
-async function fakeDaemon(options: { pauseOnConnect?: boolean } = {}) {
-  const path = join(useTempDir(), 'd.sock');
-  const peers: Peer[] = [];
-  const server = createServer({ pauseOnConnect: options.pauseOnConnect === true }, (socket) => {
-    const peer: Peer = { socket, lines: [], log: [], send: (text) => void socket.write(text) };
-    let rest = '';
-    socket.on('data', (chunk: Buffer) => {
-      const parts = (rest + chunk.toString()).split('\n');
-      rest = parts.pop() ?? '';
-      for (const line of parts) {
-        peer.lines.push(line);
-        peer.log.push('line');
-      }
-    });
-    socket.on('end', () => peer.log.push('end'));
-    socket.on('error', () => undefined);
-    peers.push(peer);
-  });
-  await new Promise<void>((resolve) => server.listen(path, resolve));
-  onTestFinished(async () => {
-    for (const peer of peers) peer.socket.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
-  /** The daemon's side of the first connection, once accepted. */
-  const peer = async (): Promise<Peer> => {
-    await waitFor(() => peers.length > 0, 'the connection to be accepted');
-    return peers[0] as Peer;
-  };
-  return { path, peer };
-}
-
-/** The one place that opens the transport under test; destroyed when the test ends. */
 async function open(path: string, options: Omit<SocketTransportOptions, 'path'> = {}): Promise<Transport> {
   const transport = await connectSocket({ path, ...options });
   onTestFinished(() => transport.destroy());
@@ -113,7 +72,7 @@ describe('socket transport: connecting', () => {
 
 describe('socket transport: requests and replies', () => {
   it('sends each request as one JSON line and matches replies by id, in whatever order they come', async () => {
-    const daemon = await fakeDaemon();
+    const daemon = await scriptedDaemon();
     const transport = await open(daemon.path);
     const first = transport.request(request(1, 'hello'));
     const second = transport.request(request(2));
@@ -126,7 +85,7 @@ describe('socket transport: requests and replies', () => {
   });
 
   it('puts together a reply that arrives in pieces, and takes a \\r\\n line end', async () => {
-    const daemon = await fakeDaemon();
+    const daemon = await scriptedDaemon();
     const transport = await open(daemon.path);
     const answer = transport.request(request(7));
     const peer = await daemon.peer();
@@ -141,7 +100,7 @@ describe('socket transport: requests and replies', () => {
   });
 
   it('ignores a reply to an id it did not send', async () => {
-    const daemon = await fakeDaemon();
+    const daemon = await scriptedDaemon();
     const transport = await open(daemon.path);
     const answer = transport.request(request(1));
     const peer = await daemon.peer();
@@ -150,7 +109,7 @@ describe('socket transport: requests and replies', () => {
   });
 
   it('hands pushed events to every listener without settling the request they belong to', async () => {
-    const daemon = await fakeDaemon();
+    const daemon = await scriptedDaemon();
     const transport = await open(daemon.path);
     const seen: Array<[string, EventPush]> = [];
     transport.onPush?.((message) => seen.push(['a', message]));
@@ -173,7 +132,7 @@ describe('socket transport: requests and replies', () => {
 
 describe('socket transport: failures', () => {
   it('fails every request in flight, and every later one, with a connection-level error (id null)', async () => {
-    const daemon = await fakeDaemon();
+    const daemon = await scriptedDaemon();
     const transport = await open(daemon.path);
     const pending = [transport.request(request(1)), transport.request(request(2))];
     const peer = await daemon.peer();
@@ -184,7 +143,7 @@ describe('socket transport: failures', () => {
   });
 
   it('turns a connection-level error code it does not know into E_INTERNAL, keeping the message', async () => {
-    const daemon = await fakeDaemon();
+    const daemon = await scriptedDaemon();
     const transport = await open(daemon.path);
     const answer = transport.request(request(1));
     (await daemon.peer()).send('{"id":null,"ok":false,"error":{"code":"E_FROM_THE_FUTURE","message":"something new"}}\n');
@@ -192,7 +151,7 @@ describe('socket transport: failures', () => {
   });
 
   it('fails with E_PROTOCOL and closes the connection on a line that is not JSON', async () => {
-    const daemon = await fakeDaemon();
+    const daemon = await scriptedDaemon();
     const transport = await open(daemon.path);
     const answer = transport.request(request(1));
     (await daemon.peer()).send('<html>not a daemon</html>\n');
@@ -202,7 +161,7 @@ describe('socket transport: failures', () => {
   });
 
   it('accepts a reply of exactly maxLineBytes, and fails with E_PROTOCOL and closes on a longer one', async () => {
-    const daemon = await fakeDaemon();
+    const daemon = await scriptedDaemon();
     const transport = await open(daemon.path, { maxLineBytes: 64 });
     const fits = transport.request(request(1));
     const peer = await daemon.peer();
@@ -219,7 +178,7 @@ describe('socket transport: failures', () => {
   });
 
   it('fails requests in flight and later ones when the daemon closes the connection, and resolves closed', async () => {
-    const daemon = await fakeDaemon();
+    const daemon = await scriptedDaemon();
     const transport = await open(daemon.path);
     const answer = transport.request(request(1));
     const peer = await daemon.peer();
@@ -231,7 +190,7 @@ describe('socket transport: failures', () => {
   });
 
   it('reports the line the daemon sent before closing rather than the close itself', async () => {
-    const daemon = await fakeDaemon();
+    const daemon = await scriptedDaemon();
     const transport = await open(daemon.path);
     const answer = transport.request(request(1));
     const peer = await daemon.peer();
@@ -241,7 +200,7 @@ describe('socket transport: failures', () => {
 
   it('reports a reset connection as lost, naming the errno', async () => {
     // The daemon never reads: closing with our request unread resets the connection.
-    const daemon = await fakeDaemon({ pauseOnConnect: true });
+    const daemon = await scriptedDaemon({ pauseOnConnect: true });
     const transport = await open(daemon.path);
     const answer = transport.request(request(1));
     (await daemon.peer()).socket.destroy();
@@ -253,7 +212,7 @@ describe('socket transport: failures', () => {
 
 describe('socket transport: close and destroy', () => {
   it('close waits for the replies in flight, then ends the connection; it is idempotent, and later requests are refused', async () => {
-    const daemon = await fakeDaemon();
+    const daemon = await scriptedDaemon();
     const transport = await open(daemon.path);
     const answer = transport.request(request(1));
     const closing = transport.close();
@@ -275,7 +234,7 @@ describe('socket transport: close and destroy', () => {
   });
 
   it('close with nothing in flight ends the connection at once', async () => {
-    const daemon = await fakeDaemon();
+    const daemon = await scriptedDaemon();
     const transport = await open(daemon.path);
     const peer = await daemon.peer();
     await transport.close();
@@ -283,7 +242,7 @@ describe('socket transport: close and destroy', () => {
   });
 
   it('destroy fails the requests in flight at once, and is idempotent', async () => {
-    const daemon = await fakeDaemon();
+    const daemon = await scriptedDaemon();
     const transport = await open(daemon.path);
     const answer = transport.request(request(1));
     transport.destroy();
