@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { cliEnv, pathsIn, waitForExit } from './helpers/daemon.js';
+import { cliEnv, pathsIn, waitFor, waitForExit } from './helpers/daemon.js';
 import { runCli } from './helpers/run-cli.js';
 import { useTempDir } from './helpers/temp-dir.js';
 
@@ -24,8 +24,9 @@ it('ports doctor reports paths, config, the daemon, stale allocations and the la
   });
   await runCli(['allocate', 'gone', '--pid', String(process.pid), '--no-listen-check'], env);
   // A reservation with a lease in the past shows up as stale.
-  await runCli(['allocate', 'short', '--no-pid', '--ttl', '1s'], env);
-  await new Promise((resolve) => setTimeout(resolve, 1100));
+  const short = JSON.parse((await runCli(['allocate', 'short', '--no-pid', '--ttl', '1s', '--json'], env)).stdout) as { allocation: { expiresAt: string } };
+  const expiresAt = Date.parse(short.allocation.expiresAt);
+  await waitFor(() => Date.now() > expiresAt, 'the 1 s lease to pass its expiry', 5_000);
 
   const report = await runCli(['doctor', '--json'], env);
   expect(report.code).toBe(0);

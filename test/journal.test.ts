@@ -9,7 +9,8 @@ import { encodeRecord } from '../src/state/journal-format.js';
 import { toStored } from '../src/state/records.js';
 import { renderSnapshotSync } from '../src/state/snapshot.js';
 import { clientFor, pathsIn, startTestDaemon, testConfig } from './helpers/daemon.js';
-import { allocation, readStateFolder } from './helpers/store.js';
+import { allocation } from './helpers/allocation.js';
+import { readStateFolder } from './helpers/store.js';
 import { useTempDir } from './helpers/temp-dir.js';
 import { tinyDisk } from './helpers/tiny-disk.js';
 

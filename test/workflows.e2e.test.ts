@@ -204,7 +204,8 @@ describe('cleanup, leases and lookups', () => {
     const renewed = JSON.parse((await run('renew', '--service', 'leased', '--ttl', '1s', '--json')).stdout);
     expect(Date.parse(renewed.renewed[0].expiresAt) - Date.now()).toBeLessThan(1500);
     expect((await status()).allocations.map((a) => a.service)).toEqual(['leased']);
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const expiresAt = Date.parse(renewed.renewed[0].expiresAt);
+    await waitFor(() => Date.now() > expiresAt, 'the renewed 1 s lease to pass its expiry', 5_000);
     const expired = JSON.parse((await run('cleanup', '--json')).stdout);
     expect(expired.entries).toEqual([expect.objectContaining({ reason: 'expired', allocation: expect.objectContaining({ service: 'leased' }) })]);
     expect((await status()).allocations).toEqual([]);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { newHealth, type Allocation } from '../protocol/allocation.js';
+import { allocation as record } from '../../test/helpers/allocation.js';
+import type { Allocation } from '../protocol/allocation.js';
 import { candidatePorts, exhaustedMessage, planAllocation, type PlanInput, type PlanRequest } from './plan.js';
 import { searchRange, type PortPolicy } from './policy.js';
 
@@ -11,23 +12,9 @@ const policy: PortPolicy = {
   skipBrowserUnsafe: true,
 };
 
+/** An allocation owned by pid 100 (the default requester) unless `over` says otherwise. */
 function allocation(port: number, over: Partial<Allocation> = {}): Allocation {
-  return {
-    port,
-    service: null,
-    type: 'dev',
-    pid: 100,
-    pidStartTime: 1,
-    owner: null,
-    cwd: null,
-    command: null,
-    createdAt: '2026-01-01T00:00:00.000Z',
-    expiresAt: null, ttlMs: null,
-    listenCheck: true,
-    healthUrl: null,
-    health: newHealth(),
-    ...over,
-  };
+  return record(port, { pid: 100, pidStartTime: 1, ...over });
 }
 
 function input(request: Partial<PlanRequest>, allocations: Allocation[] = [], extra: Partial<PlanInput> = {}): PlanInput {

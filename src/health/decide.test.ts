@@ -1,15 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { newHealth, type Allocation } from '../protocol/allocation.js';
+import { allocation as record } from '../../test/helpers/allocation.js';
+import type { Allocation } from '../protocol/allocation.js';
 import { checksFor, decide, type Observation } from './decide.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 const policy = { maxFailures: 3, cleanup: true, startupGraceMs: 10_000 };
 
+/** Port 3000 of service web, owned by pid 100, created at T0, unless `over` says otherwise. */
 function allocation(over: Partial<Allocation> = {}): Allocation {
-  return {
-    port: 3000, service: 'web', type: 'dev', pid: 100, pidStartTime: 5, owner: null, cwd: null, command: null,
-    createdAt: new Date(T0).toISOString(), expiresAt: null, ttlMs: null, listenCheck: true, healthUrl: null, health: newHealth(), ...over,
-  };
+  return record(3000, { service: 'web', pid: 100, pidStartTime: 5, createdAt: new Date(T0).toISOString(), ...over });
 }
 
 const ok: Observation = { process: 'alive', listening: true, http: null };

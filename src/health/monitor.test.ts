@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { newHealth, type Allocation } from '../protocol/allocation.js';
+import { allocation as record } from '../../test/helpers/allocation.js';
+import type { Allocation } from '../protocol/allocation.js';
 import { memoryStore } from '../../test/helpers/store.js';
 import type { ProcessObservation } from './decide.js';
 import { createHealthMonitor, type HealthSettings, type MonitorHooks } from './monitor.js';
@@ -15,11 +16,9 @@ const settings: HealthSettings = {
   httpTimeoutMs: 100, httpSlowMs: 50, httpExpected: ['2xx'],
 };
 
+/** Service svc-<port> owned by `pid` (none for null), created at T0. */
 function allocation(port: number, pid: number | null = 100): Allocation {
-  return {
-    port, service: `svc-${port}`, type: 'dev', pid, pidStartTime: pid === null ? null : 7, owner: null, cwd: null, command: null,
-    createdAt: new Date(T0).toISOString(), expiresAt: null, ttlMs: null, listenCheck: true, healthUrl: null, health: newHealth(),
-  };
+  return record(port, { service: `svc-${port}`, pid, pidStartTime: pid === null ? null : 7, createdAt: new Date(T0).toISOString() });
 }
 
 /** Fake OS: which owners are alive and which ports listen, changeable between cycles. */

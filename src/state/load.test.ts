@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allocation } from '../../test/helpers/store.js';
+import { allocation } from '../../test/helpers/allocation.js';
 import { systemClock } from '../shared/clock.js';
 import { encodeRecord } from './journal-format.js';
 import { loadState } from './load.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { allocation, memoryStore } from '../../test/helpers/store.js';
+import { allocation } from '../../test/helpers/allocation.js';
+import { memoryStore } from '../../test/helpers/store.js';
 import { PortsError } from '../errors.js';
 import { systemClock } from '../shared/clock.js';
 import { loadState } from './load.js';

@@ -1,4 +1,4 @@
-import { newHealth, type Allocation } from '../../src/protocol/allocation.js';
+import type { Allocation } from '../../src/protocol/allocation.js';
 import { systemClock, type Clock } from '../../src/shared/clock.js';
 import { loadState } from '../../src/state/load.js';
 import { createFsStorage } from '../../src/state/storage-fs.js';
@@ -19,27 +19,6 @@ export async function memoryStore(
     stickyMax: options.stickyMax ?? 10_000,
   });
   return { ...opened, storage };
-}
-
-/** An allocation record for tests: a reservation on `port` unless `over` says otherwise. */
-export function allocation(port: number, over: Partial<Allocation> = {}): Allocation {
-  return {
-    port,
-    service: null,
-    type: 'dev',
-    pid: null,
-    pidStartTime: null,
-    owner: null,
-    cwd: null,
-    command: null,
-    createdAt: '2026-01-01T00:00:00.000Z',
-    expiresAt: null,
-    ttlMs: null,
-    listenCheck: true,
-    healthUrl: null,
-    health: newHealth(),
-    ...over,
-  };
 }
 
 /** The allocations a daemon would start with from this state folder (read only: nothing is moved). */
