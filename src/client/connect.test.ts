@@ -6,8 +6,8 @@ import { cliEnv, pathsIn, startTestDaemon, waitFor, waitForExit } from '../../te
 import { scriptedDaemon } from '../../test/helpers/scripted-daemon.js';
 import { useTempDir } from '../../test/helpers/temp-dir.js';
 import { PACKAGE_VERSION, PROTOCOL_VERSION } from '../version.js';
-import type { PortsClient } from './client.js';
-import { autostartAllowed, connectClient, type ConnectOptions } from './connect.js';
+import { connectClient, type PortsClient } from './client.js';
+import { autostartAllowed, type ConnectOptions } from './connect.js';
 
 describe('autostartAllowed (PORTS_NO_AUTOSTART)', () => {
   it('is on when the variable is unset', () => {

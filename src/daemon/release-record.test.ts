@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createReleaseHistory } from '../health/release-history.js';
-import { allocation } from '../../test/helpers/store.js';
+import { allocation } from '../../test/helpers/allocation.js';
 import { createAuditTrail } from './audit.js';
 import { createMetrics } from './metrics.js';
 import { createReleaseRecorder } from './release-record.js';
