@@ -8,7 +8,7 @@ import type { Daemon } from '../src/daemon/daemon.js';
 import { createSilentLogger } from '../src/daemon/logger.js';
 import { startDaemon } from '../src/daemon/daemon.js';
 import { cliEnv, pathsIn, startTestDaemon, testConfig, waitFor } from './helpers/daemon.js';
-import { freeBlock, spawnTracked, startSleeper } from './helpers/processes.js';
+import { freeBlock, spawnTracked, startSleeper, zombiePid } from './helpers/processes.js';
 import { runCli } from './helpers/run-cli.js';
 import { useTempDir } from './helpers/temp-dir.js';
 
@@ -224,9 +224,7 @@ describe('portserver socket: the request table of portserver-protocol.md', () =>
     const tid = Number(readdirSync('/proc/self/task').find((id) => !before.has(id)));
     expect(readFileSync(`/proc/${tid}/status`, 'utf8')).toMatch(new RegExp(`^Tgid:\\s*${process.pid}$`, 'm'));
     // sh starts `sleep 0` in the background, then becomes `sleep 30`, which never reaps it.
-    const shell = spawnTracked('/bin/sh', ['-c', 'sleep 0 & echo $!; exec sleep 30']);
-    const zombie = await new Promise<number>((resolve) => shell.stdout?.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim()))));
-    await waitFor(() => /\) Z /.test(readFileSync(`/proc/${zombie}/stat`, 'utf8')), 'the zombie');
+    const zombie = await zombiePid();
     const kernelThread = readdirSync('/proc')
       .filter((name) => /^\d+$/.test(name))
       .find((name) => {

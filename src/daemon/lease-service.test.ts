@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { allocation } from '../../test/helpers/allocation.js';
 import { waitFor } from '../../test/helpers/daemon.js';
-import { spawnTracked, startSleeper } from '../../test/helpers/processes.js';
+import { spawnTracked, startSleeper, zombiePid } from '../../test/helpers/processes.js';
 import { memoryStore } from '../../test/helpers/store.js';
 import { workerThreadId } from '../../test/helpers/threads.js';
 import type { Allocation } from '../protocol/allocation.js';
@@ -57,14 +57,6 @@ async function deadPid(): Promise<number> {
   const child = spawn(process.execPath, ['-e', '']);
   await new Promise((resolve) => child.once('exit', resolve));
   return child.pid ?? 0;
-}
-
-/** A process that has exited but is not reaped: sh starts `sleep 0`, then becomes `sleep 30`, which never waits for it. */
-async function zombiePid(): Promise<number> {
-  const shell = spawnTracked('/bin/sh', ['-c', 'sleep 0 & echo $!; exec sleep 30']);
-  const pid = await new Promise<number>((resolve) => shell.stdout?.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim()))));
-  await waitFor(() => /\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8')), `pid ${pid} to be a zombie`);
-  return pid;
 }
 
 const enospc = () => Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });

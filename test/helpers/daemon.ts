@@ -12,6 +12,9 @@ import { createSilentLogger } from '../../src/daemon/logger.js';
 import { mergeLayers } from '../../src/config/load.js';
 import { procInspector } from '../../src/system/process-info.js';
 import { useTempDir } from './temp-dir.js';
+import { waitFor } from './wait-for.js';
+
+export { waitFor };
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = join(ROOT, 'bin', 'ports');
@@ -78,16 +81,6 @@ export async function daemonProcess(config: Record<string, unknown> = {}) {
   const child = spawnDaemonProcess(dir, ['--config', file]);
   const client = await waitForDaemon(pathsIn(dir).socketPath);
   return { dir, pid: child.pid ?? 0, socketPath: pathsIn(dir).socketPath, client };
-}
-
-/** Poll until `check` is true or the deadline passes (never a fixed sleep). */
-export async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (let delay = 10; ; delay = Math.min(delay * 2, 100)) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, delay));
-  }
 }
 
 export async function waitForDaemon(socketPath: string, timeoutMs = 30_000): Promise<PortsClient> {

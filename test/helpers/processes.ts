@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { onTestFinished } from 'vitest';
+import { waitFor } from './wait-for.js';
 
 export const SERVER_FIXTURE = fileURLToPath(new URL('../fixtures/server.mjs', import.meta.url));
 export const SLEEPER_FIXTURE = fileURLToPath(new URL('../fixtures/sleeper.mjs', import.meta.url));
@@ -94,4 +96,12 @@ export async function holdPort(port = 0): Promise<number> {
   if (!held) return port;
   onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
   return (server.address() as { port: number }).port;
+}
+
+/** A process that has exited but is not reaped: sh starts `sleep 0`, then becomes `sleep 30`, which never waits for it. */
+export async function zombiePid(): Promise<number> {
+  const shell = spawnTracked('/bin/sh', ['-c', 'sleep 0 & echo $!; exec sleep 30']);
+  const pid = await new Promise<number>((resolve) => shell.stdout?.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim()))));
+  await waitFor(() => /\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8')), `pid ${pid} to be a zombie`);
+  return pid;
 }
