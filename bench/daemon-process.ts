@@ -174,7 +174,7 @@ export async function startBenchDaemon(options: StartBenchDaemonOptions = {}): P
   }
 
   return {
-    pid: child.pid as number,
+    pid: child.pid,
     socketPath,
     stateDir,
     startMs,

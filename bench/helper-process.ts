@@ -86,7 +86,7 @@ export async function startHelper(options: { fdLimit?: number } = {}): Promise<H
     const id = nextId++;
     return new Promise((resolve) => {
       pending.set(id, resolve);
-      child.send({ ...message, id } as ListenerRequest);
+      child.send({ ...message, id });
     });
   };
 

@@ -266,7 +266,7 @@ async function startReference(referencePath: string, baseDir: string, pool: { st
   });
   try {
     const gone = (): string | null => {
-      if (spawnError !== null) return `cannot start ${referencePath}: ${(spawnError as Error).message}`;
+      if (spawnError !== null) return `cannot start ${referencePath}: ${spawnError.message}`;
       return running(child) ? null : `${referencePath} exited (code ${child.exitCode}, signal ${child.signalCode})`;
     };
     await waitForSocket(socketPath, gone, READY_TIMEOUT_MS);

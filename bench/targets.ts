@@ -450,7 +450,9 @@ export function formatNumber(value: number, unit: Unit): string {
       return `${value.toFixed(0)} µs`;
     case '%':
       return `${value.toFixed(0)} %`;
-    default:
+    case 'KB':
+    case 'MB':
+    case 'MiB':
       return `${value.toFixed(1)} ${unit}`;
   }
 }

@@ -31,7 +31,7 @@ function startForeground(args: string[], onTerminal: boolean) {
   return { env, dir, output: () => output, exited };
 }
 
-const PRETTY_START = /^\d\d:\d\d:\d\d\.\d{3} INFO  daemon started socket=\//m;
+const PRETTY_START = /^\d\d:\d\d:\d\d\.\d{3} INFO {2}daemon started socket=\//m;
 const plain = (text: string) => text.replace(/\u001b\[\d+m/g, '');
 
 describe('the foreground log', () => {

@@ -62,7 +62,7 @@ describe('HealthMonitor with real processes', () => {
   });
 
   it('reclaims an allocation nobody listens on, but only after the grace period', async () => {
-    const { daemon, client, reclaimOf } = await healthDaemon();
+    const { client, reclaimOf } = await healthDaemon();
     const sleeper = await startSleeper();
     const { allocation } = await client.allocate({ pid: sleeper.pid ?? 0, service: 'silent', port: await testPort() });
     const allocatedAt = Date.now();
@@ -92,7 +92,7 @@ describe('HealthMonitor with real processes', () => {
   });
 
   it('reclaims an allocation whose owner is a zombie', async () => {
-    const { daemon, client, reclaimOf } = await healthDaemon();
+    const { client, reclaimOf } = await healthDaemon();
     // sh starts `sleep 2` in the background, then becomes `sleep 30`, which never reaps it.
     const shell = spawnTracked('/bin/sh', ['-c', 'sleep 2 & echo $!; exec sleep 30']);
     const childPid = await new Promise<number>((resolve) => shell.stdout?.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim()))));

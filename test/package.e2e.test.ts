@@ -25,6 +25,8 @@ const NEVER = [
   '**/*.test.*',
   'tsconfig*',
   'vitest.config.*',
+  'eslint.config.*',
+  'eslint/**',
   'package-lock.json',
   '.git*',
 ];

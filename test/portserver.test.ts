@@ -53,12 +53,16 @@ function exchange(path: string, pieces: string[], options: { shutdown?: boolean;
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
     socket.on('error', (e: NodeJS.ErrnoException) => (error = e.code ?? e.message));
     socket.on('close', () => resolve({ reply: Buffer.concat(chunks).toString('latin1'), ms: Date.now() - started, ...(error ? { error } : {}) }));
-    socket.once('connect', async () => {
+    const play = async (): Promise<void> => {
       for (const [index, piece] of pieces.entries()) {
         if (index > 0 && options.pauseMs) await new Promise((wake) => setTimeout(wake, options.pauseMs));
         socket.write(Buffer.from(piece, 'latin1'));
       }
       if (options.shutdown) socket.end();
+    };
+    // A piece that throws ends the exchange with its error, as a socket error would.
+    socket.once('connect', () => {
+      play().catch((e: unknown) => socket.destroy(e as Error));
     });
   });
 }

@@ -79,7 +79,7 @@ export function createAuditFile(options: AuditFileOptions): { write(line: string
         const bytes = Buffer.byteLength(line);
         // A line that would push a non-empty file past max_bytes starts a new file.
         if (size + chunkBytes > 0 && size + chunkBytes + bytes > options.maxBytes) {
-          if (chunk) writeSync(fd as number, chunk);
+          if (chunk) writeSync(fd, chunk);
           chunk = '';
           chunkBytes = 0;
           rotate();
@@ -88,7 +88,7 @@ export function createAuditFile(options: AuditFileOptions): { write(line: string
         chunkBytes += bytes;
       }
       if (chunk) {
-        writeSync(fd as number, chunk);
+        writeSync(fd, chunk);
         size += chunkBytes;
       }
     } catch (error) {

@@ -162,7 +162,7 @@ export function createHandler(deps: HandlerDeps): Handler {
       deps.onRequest?.(known, false, (performance.now() - started) / 1000);
       return fail(id, new PortsError('E_INVALID_REQUEST', `Invalid ${known} request: ${issues.join('; ')}`, { issues }));
     }
-    const request = parsed.data as Request;
+    const request = parsed.data;
     // `shutdown` is the one op allowed before hello, so a CLI of any version can stop any daemon.
     if (!session.helloDone && request.op !== 'hello' && request.op !== 'shutdown') {
       deps.onRequest?.(known, false, (performance.now() - started) / 1000);

@@ -27,13 +27,17 @@ function converse(path: string, steps: Step[]): Promise<Conversation> {
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
     socket.on('error', (e: NodeJS.ErrnoException) => (error = e.code ?? e.message));
     socket.on('close', () => resolve({ reply: Buffer.concat(chunks).toString('latin1'), reads: chunks.length, ...(error ? { error } : {}) }));
-    socket.once('connect', async () => {
+    const play = async (): Promise<void> => {
       for (const step of steps) {
         if (step === 'shutdown') socket.end();
         else if (step === 'destroy') socket.destroy();
         else if (typeof step === 'string') socket.write(step);
         else await new Promise((wake) => setTimeout(wake, step.pause));
       }
+    };
+    // A step that throws ends the conversation with its error, as a socket error would.
+    socket.once('connect', () => {
+      play().catch((e: unknown) => socket.destroy(e as Error));
     });
   });
 }

@@ -21,7 +21,7 @@ export const BIN = join(ROOT, 'bin', 'ports');
 
 export function testConfig(overrides: Record<string, unknown> = {}): Config {
   const { config } = loadConfig({ env: {}, userFile: null });
-  return mergeLayers(config as unknown as Record<string, unknown>, overrides) as unknown as Config;
+  return mergeLayers(config, overrides) as unknown as Config;
 }
 
 export interface TestPaths {

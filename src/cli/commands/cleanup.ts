@@ -78,7 +78,8 @@ function describeReason(entry: Pick<CleanupEntry, 'allocation' | 'reason'>): str
       return `owner pid ${entry.allocation.pid} was reused by another process`;
     case 'expired':
       return 'lease expired';
-    default:
+    case 'owner':
+    default: // a reason from a daemon of another version
       return `owner ${entry.allocation.owner}`;
   }
 }

@@ -54,7 +54,7 @@ async function startInBackground(flags: DaemonStartFlags, ctx: CliContext): Prom
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: ctx.env, cwd: '/' });
   let errors = '';
   child.stderr?.on('data', (chunk: Buffer) => (errors += chunk.toString()));
-  let exited: number | null = null;
+  let exited = null as number | null; // the exit listener sets it: not narrowed to null
   child.on('exit', (code) => (exited = code ?? 1));
   for (let waited = 0; waited < 15_000; waited += 100) {
     await pause(100);

@@ -34,7 +34,11 @@ export function allocationCandidates(kind: ValueKind, allocations: readonly Allo
       return [...grouped(allocations, (allocation) => (allocation.pid === null ? null : String(allocation.pid)))]
         .map(([value, list]) => ({ value, description: portsOf(list) }))
         .sort(byValue);
-    default:
+    case 'dirs':
+    case 'files':
+    case 'help':
+    case 'log-levels':
+    case 'types':
       return [];
   }
 }
