@@ -1,9 +1,7 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { allocation } from '../../test/helpers/allocation.js';
-import { waitFor } from '../../test/helpers/daemon.js';
-import { spawnTracked, startSleeper, zombiePid } from '../../test/helpers/processes.js';
+import { startSleeper, zombiePid } from '../../test/helpers/processes.js';
 import { memoryStore } from '../../test/helpers/store.js';
 import { workerThreadId } from '../../test/helpers/threads.js';
 import type { Allocation } from '../protocol/allocation.js';

@@ -123,7 +123,10 @@ async function dualStack(kind: 'tcp' | 'udp'): Promise<boolean> {
       server.listen({ port: 0, host: '::', ipv6Only: false }, () => {
         const address = server.address();
         const port = typeof address === 'object' && address ? address.port : 0;
-        void tcpBind(port, { host: '0.0.0.0', ipv6Only: false }).then((outcome) => server.close(() => resolve(outcome === 'in_use')));
+        // Out of descriptors for the second socket: no answer, so not dual-stack (the plan then binds each family).
+        void tcpBind(port, { host: '0.0.0.0', ipv6Only: false })
+          .catch(() => 'unavailable' as const)
+          .then((outcome) => server.close(() => resolve(outcome === 'in_use')));
       });
     } else {
       const socket = createSocket({ type: 'udp6', ipv6Only: false });
@@ -133,7 +136,9 @@ async function dualStack(kind: 'tcp' | 'udp'): Promise<boolean> {
       });
       socket.bind({ port: 0, address: dual.host }, () => {
         const { port } = socket.address();
-        void udpBind(port, { host: '0.0.0.0', ipv6Only: false }).then((outcome) => socket.close(() => resolve(outcome === 'in_use')));
+        void udpBind(port, { host: '0.0.0.0', ipv6Only: false })
+          .catch(() => 'unavailable' as const)
+          .then((outcome) => socket.close(() => resolve(outcome === 'in_use')));
       });
     }
   });
