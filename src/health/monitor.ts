@@ -12,6 +12,8 @@ import type { Clock } from '../shared/clock.js';
 import type { StateStore } from '../state/store.js';
 import { decide, type Verdict } from './decide.js';
 import { observe } from './observe.js';
+import { createUnknownEpisodes } from './unknown-episodes.js';
+import type { CycleReport, UnknownChecks } from './cycle-report.js';
 import type { HealthProbes } from './probes.js';
 import type { HealthSettings } from './settings.js';
 
@@ -47,24 +49,7 @@ export interface HealthMonitorDeps {
   timers?: Timers;
 }
 
-export interface CycleReport {
-  startedAt: string;
-  durationMs: number;
-  checked: number;
-  healthy: number;
-  unhealthy: number;
-  /** Allocations whose checks could not all be made (and nothing else failed): kept as they were. */
-  unknown: number;
-  /** Checks that could not be made, by kind. */
-  unknownChecks: UnknownChecks;
-  released: number;
-}
-
-export interface UnknownChecks {
-  process: number;
-  listen: number;
-  http: number;
-}
+export type { CycleReport, UnknownChecks };
 
 export interface HealthMonitor {
   /** Start the loop; the first cycle runs after `firstCycleInMs` (default: at once). Idempotent. */
@@ -91,8 +76,7 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
   let lastCycle: CycleReport | null = null;
   let cycles = 0;
   let reclaimedTotal = 0;
-  /** Set while cycles keep meeting checks that cannot be made (one log line per episode). */
-  let unknownEpisode: { since: string; cycles: number; checks: UnknownChecks } | null = null;
+  const unknownEpisodes = createUnknownEpisodes(log, () => probes.lastUnknownCause?.() ?? null);
 
   async function cycle(): Promise<CycleReport> {
     const signal = abort.signal;
@@ -157,33 +141,11 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
       unknownChecks,
       released: released.length,
     };
-    noteUnknown(report);
+    unknownEpisodes.note(report);
     lastCycle = report;
     cycles++;
     hooks.cycle(report);
     return report;
-  }
-
-  /** One warning when checks start failing to be made, one line when they can be made again. */
-  function noteUnknown(report: CycleReport): void {
-    const { process, listen, http } = report.unknownChecks;
-    if (process + listen + http > 0) {
-      if (unknownEpisode === null) {
-        unknownEpisode = { since: report.startedAt, cycles: 0, checks: { process: 0, listen: 0, http: 0 } };
-        log.warn(
-          { cause: probes.lastUnknownCause?.() ?? null, unknownChecks: report.unknownChecks, allocations: report.unknown },
-          'some health checks could not be made (the daemon or the host is short of a resource); those allocations are kept unchanged until a check can be made',
-        );
-      }
-      unknownEpisode.cycles++;
-      unknownEpisode.checks.process += process;
-      unknownEpisode.checks.listen += listen;
-      unknownEpisode.checks.http += http;
-    } else if (unknownEpisode !== null) {
-      const episode = unknownEpisode;
-      unknownEpisode = null;
-      (log.info ?? log.warn).call(log, { since: episode.since, cycles: episode.cycles, unknownChecks: episode.checks }, 'health checks can be made again');
-    }
   }
 
   function runCycle(): Promise<CycleReport> {
