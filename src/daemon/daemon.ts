@@ -120,6 +120,37 @@ async function openState(settings: DaemonSettings, paths: StatePaths, files: Sta
   return { store: opened.store, recovery };
 }
 
+/** Step: Google portpicker's portserver protocol on a second socket, when configured (src/portserver/). */
+async function servePortserver(
+  settings: DaemonSettings,
+  context: { socketPath: string; core: DaemonCore; processes: ProcessInspector; log: Logger; teardown: Teardown },
+): Promise<void> {
+  if (settings.portserver === null) return;
+  const { core } = context;
+  const portserver: PortserverServer = await startPortserver({
+    path: settings.portserver.socket,
+    settings: settings.portserver,
+    mainSocket: context.socketPath,
+    allocator: portserverAllocator(core.allocations),
+    processes: context.processes,
+    maxConnections: settings.budget.portserver,
+    log: context.log.child({ component: 'portserver' }),
+    onResult: (result) => core.metrics.portserverRequests.inc({ result }),
+  });
+  context.teardown.add('portserver', () => portserver.close());
+}
+
+/** Step: /metrics over HTTP, when configured. A port that cannot be bound is logged, not fatal: `ports metrics` still works. */
+async function serveMetrics(settings: DaemonSettings, core: DaemonCore, log: Logger, teardown: Teardown): Promise<void> {
+  if (settings.metrics === null) return;
+  try {
+    const server = await startMetricsServer({ host: settings.metrics.host, port: settings.metrics.port, metrics: core.metrics });
+    teardown.add('metrics endpoint', () => server.close());
+  } catch (error) {
+    log.error({ err: error, port: settings.metrics.port }, 'cannot serve metrics over HTTP; they stay available through `ports metrics`');
+  }
+}
+
 /** Step: keep state.json.bak recent (what a corrupt state.json falls back to). A state that needed recovery is not copied over the last good one. */
 function scheduleBackups(files: StateFiles, recovered: boolean, log: Logger, teardown: Teardown): void {
   const backUp = (): void => {
@@ -134,6 +165,31 @@ function scheduleBackups(files: StateFiles, recovered: boolean, log: Logger, tea
     clearTimeout(first);
     clearInterval(every);
   });
+}
+
+/** `info()` for hello and status: who the daemon is and the connection limits in force. */
+function describeDaemon(facts: { startedAt: number; clock: Clock; socketPath: string; paths: StatePaths; socketActivated: boolean; settings: SettingsHolder }): () => DaemonInfo {
+  const { startedAt, clock } = facts;
+  return () => {
+    const { budget } = facts.settings.current();
+    return {
+      pid: process.pid,
+      version: PACKAGE_VERSION,
+      protocol: PROTOCOL_VERSION,
+      startedAt: new Date(startedAt).toISOString(),
+      uptimeMs: clock.now() - startedAt,
+      socket: facts.socketPath,
+      stateDir: facts.paths.dir,
+      socketActivated: facts.socketActivated,
+      limits: {
+        maxConnections: budget.main,
+        portserverMaxConnections: budget.portserver,
+        fdLimit: budget.fdLimit,
+        fdReserve: budget.reserve,
+        limitedByFds: budget.limitedByFds,
+      },
+    };
+  };
 }
 
 function logStarted(log: Logger, details: { options: DaemonOptions; paths: StatePaths; settings: DaemonSettings; store: StateStore; inherited: Inherited | null; notes: string[]; host: object }): void {
@@ -228,26 +284,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       await refreshBackup(files).catch(() => undefined);
     });
 
-    const info = (): DaemonInfo => {
-      const { budget } = settings.current();
-      return {
-        pid: process.pid,
-        version: PACKAGE_VERSION,
-        protocol: PROTOCOL_VERSION,
-        startedAt: new Date(startedAt).toISOString(),
-        uptimeMs: clock.now() - startedAt,
-        socket: socketPath,
-        stateDir: paths.dir,
-        socketActivated: inherited !== null,
-        limits: {
-          maxConnections: budget.main,
-          portserverMaxConnections: budget.portserver,
-          fdLimit: budget.fdLimit,
-          fdReserve: budget.reserve,
-          limitedByFds: budget.limitedByFds,
-        },
-      };
-    };
+    const info = describeDaemon({ startedAt, clock, socketPath, paths, socketActivated: inherited !== null, settings });
     const core = createDaemonCore({
       settings,
       store,
@@ -279,29 +316,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       await core.audit.close();
     });
 
-    // Google portpicker's portserver protocol on a second socket, when configured (src/portserver/).
-    if (initial.portserver !== null) {
-      const portserver: PortserverServer = await startPortserver({
-        path: initial.portserver.socket,
-        settings: initial.portserver,
-        mainSocket: socketPath,
-        allocator: portserverAllocator(core.allocations),
-        processes,
-        maxConnections: initial.budget.portserver,
-        log: log.child({ component: 'portserver' }),
-        onResult: (result) => core.metrics.portserverRequests.inc({ result }),
-      });
-      teardown.add('portserver', () => portserver.close());
-    }
-
-    if (initial.metrics !== null) {
-      try {
-        const metricsServer = await startMetricsServer({ host: initial.metrics.host, port: initial.metrics.port, metrics: core.metrics });
-        teardown.add('metrics endpoint', () => metricsServer.close());
-      } catch (error) {
-        log.error({ err: error, port: initial.metrics.port }, 'cannot serve metrics over HTTP; they stay available through `ports metrics`');
-      }
-    }
+    await servePortserver(initial, { socketPath, core, processes, log, teardown });
+    await serveMetrics(initial, core, log, teardown);
 
     if (recovery) core.audit.record({ type: 'state.recovered', reason: recovery.reason, details: { ...recovery } });
     scheduleBackups(files, recovery !== null, log, teardown);
@@ -321,11 +337,11 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       core,
       info,
       reload(next: Config): string[] {
-        const reloaded = reloadedSettings(settings.current(), daemonSettings(next, host));
-        settings.replace(reloaded.settings);
-        log.level = reloaded.settings.logLevel;
-        log.info({ notes: reloaded.notes }, 'configuration reloaded');
-        return reloaded.notes;
+        const { settings: reloaded, notes } = reloadedSettings(settings.current(), daemonSettings(next, host));
+        settings.replace(reloaded);
+        log.level = reloaded.logLevel;
+        log.info({ notes }, 'configuration reloaded');
+        return notes;
       },
       close: (reason = 'close') => close(reason),
       closed,
