@@ -1,3 +1,4 @@
+import { PID_MAX } from '../protocol/pid-max.js';
 import { ownerProblem, type OwnerProcess, type ProcessInspector } from '../system/process-info.js';
 
 /**
@@ -6,9 +7,6 @@ import { ownerProblem, type OwnerProcess, type ProcessInspector } from '../syste
  * zombies, kernel threads). An allocation lives exactly as long as its owner, so an owner that
  * is already gone, or never ends, must not get one.
  */
-
-/** Linux's PID_MAX_LIMIT: pid_max can be set no higher, so no pid is larger. */
-export const PID_MAX_LIMIT = 4_194_304;
 
 export type RefusalReason = 'invalid_pid' | 'init' | 'no_such_process' | 'zombie' | 'kernel_thread' | 'thread';
 
@@ -20,7 +18,7 @@ export interface RequesterDeps {
 
 export async function checkRequester(value: bigint, deps: RequesterDeps): Promise<RequesterCheck> {
   if (value === 1n) return { ok: false, reason: 'init', message: 'Not allocating a port to init (pid 1)' };
-  if (value <= 0n || value > BigInt(PID_MAX_LIMIT)) {
+  if (value <= 0n || value > BigInt(PID_MAX)) {
     return { ok: false, reason: 'invalid_pid', message: `Not allocating a port to invalid pid ${value}` };
   }
   const pid = Number(value);
