@@ -2,6 +2,7 @@ import { readFile, rmdir, stat, unlink } from 'node:fs/promises';
 import lockfile from 'proper-lockfile';
 import { PortsError } from '../errors.js';
 import type { StatePaths } from '../shared/paths.js';
+import { pause } from '../shared/pause.js';
 import { createAtomicFile } from '../state/atomic-file.js';
 import { procInspector } from '../system/process-info.js';
 
@@ -92,7 +93,7 @@ export async function acquireInstanceLock(
         await rmdir(paths.lockFile).catch(() => undefined);
         continue;
       }
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      await pause(250);
     }
   }
 }

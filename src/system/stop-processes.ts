@@ -1,3 +1,4 @@
+import { pause } from '../shared/pause.js';
 import { procInspector, type ProcessInspector } from './process-info.js';
 
 /**
@@ -44,7 +45,7 @@ const realDeps: StopDeps = {
   inspector: procInspector,
   signal: (pid, signal) => void process.kill(pid, signal),
   now: () => Date.now(),
-  pause: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  pause,
 };
 
 export async function stopProcesses(targets: readonly StopTarget[], options: StopOptions): Promise<Map<number, StopOutcome>> {

@@ -6,6 +6,7 @@ import { PortsClient as Client } from '../../client/client.js';
 import { locateSocket } from '../../client/locate.js';
 import { isRefusal } from '../../client/refusal.js';
 import { connectSocket } from '../../client/socket-transport.js';
+import { pause } from '../../shared/pause.js';
 import { procInspector } from '../../system/process-info.js';
 import { formatAge } from '../duration.js';
 import type { CliContext, CommonFlags } from '../context.js';
@@ -36,8 +37,6 @@ export async function connectIfRunning(ctx: CliContext, socketPath?: string): Pr
     throw error;
   }
 }
-
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A daemon that answered after start-up: its hello, or the exit code of one that failed to start (its errors printed). */
 type Started = { ok: true; pid: number | undefined; socket: string | undefined; stateDir: string | undefined } | { ok: false; exitCode: number };
