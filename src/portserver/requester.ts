@@ -1,5 +1,6 @@
 import { PID_MAX } from '../protocol/pid-max.js';
-import { ownerProblem, type OwnerProcess, type ProcessInspector } from '../system/process-info.js';
+import { checkOwner } from '../system/owner-check.js';
+import type { OwnerProcess, ProcessInspector } from '../system/process-info.js';
 
 /**
  * Whether the pid a portserver request names may own a port: the reference server's refusals
@@ -22,17 +23,18 @@ export async function checkRequester(value: bigint, deps: RequesterDeps): Promis
     return { ok: false, reason: 'invalid_pid', message: `Not allocating a port to invalid pid ${value}` };
   }
   const pid = Number(value);
-  const owner = await deps.processes.inspect(pid);
-  switch (ownerProblem(owner)) {
-    case null:
-      return owner ? { ok: true, pid, owner } : { ok: false, reason: 'no_such_process', message: `Not allocating a port to a non-existent process (pid ${pid})` };
+  const check = await checkOwner(deps.processes, pid);
+  if (check.ok) return { ok: true, pid, owner: check.owner };
+  switch (check.problem) {
+    // `reused` needs an expected start time, which a portserver request has none of.
     case 'no_such_process':
+    case 'reused':
       return { ok: false, reason: 'no_such_process', message: `Not allocating a port to a non-existent process (pid ${pid})` };
     case 'zombie':
       return { ok: false, reason: 'zombie', message: `Not allocating a port to a zombie (pid ${pid})` };
     case 'kernel_thread':
       return { ok: false, reason: 'kernel_thread', message: `Not allocating a port to a kernel thread (pid ${pid})` };
     case 'thread':
-      return { ok: false, reason: 'thread', message: `Not allocating a port to thread ${pid} of process ${owner?.threadGroup}` };
+      return { ok: false, reason: 'thread', message: `Not allocating a port to thread ${pid} of process ${check.owner.threadGroup}` };
   }
 }

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { onTestFinished } from 'vitest';
@@ -94,4 +95,27 @@ export async function holdPort(port = 0): Promise<number> {
   if (!held) return port;
   onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
   return (server.address() as { port: number }).port;
+}
+
+/**
+ * The pid of a zombie that stays one until the test ends: sh starts `sleep 0` in the background,
+ * then becomes `sleep 30`, which never reaps it.
+ */
+export async function startZombie(timeoutMs = 10_000): Promise<number> {
+  const shell = spawnTracked('/bin/sh', ['-c', 'sleep 0 & echo $!; exec sleep 30']);
+  const pid = await new Promise<number>((resolve) => shell.stdout?.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim()))));
+  const deadline = Date.now() + timeoutMs;
+  while (!/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))) {
+    if (Date.now() > deadline) throw new Error(`pid ${pid} did not become a zombie within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return pid;
+}
+
+/** The pid of a process that has exited and been reaped: nothing runs under it (until the kernel hands it out again). */
+export async function exitedPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' });
+  await new Promise((resolve) => child.once('exit', resolve));
+  if (child.pid === undefined) throw new Error('the child did not start');
+  return child.pid;
 }
