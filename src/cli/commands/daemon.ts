@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { BIN_PATH } from '../../client/autostart.js';
 import { isPortsError, PortsError } from '../../errors.js';
 import { PortsClient as Client } from '../../client/client.js';
 import { locateSocket } from '../../client/locate.js';
 import { isRefusal } from '../../client/refusal.js';
 import { connectSocket } from '../../client/socket-transport.js';
+import { spawnDaemon } from '../../client/spawn-daemon.js';
 import { pause } from '../../shared/pause.js';
 import { procInspector } from '../../system/process-info.js';
 import { formatAge } from '../duration.js';
@@ -43,35 +42,30 @@ type Started = { ok: true; pid: number | undefined; socket: string | undefined; 
 
 /** Spawn `ports daemon --foreground --detached` with these flags and wait (up to 15 s) until it answers. */
 async function startInBackground(flags: DaemonStartFlags, ctx: CliContext): Promise<Started> {
-  const args = [BIN_PATH, 'daemon', '--foreground', '--detached'];
+  const args: string[] = [];
   // The daemon runs in /: relative paths are made absolute here.
   if (flags.socket) args.push('--socket', resolve(flags.socket));
   if (flags.stateDir) args.push('--state-dir', resolve(flags.stateDir));
   if (flags.config) args.push('--config', resolve(flags.config));
   if (flags.logLevel) args.push('--log-level', flags.logLevel);
   if (flags.portserverSocket) args.push('--portserver-socket', resolve(flags.portserverSocket));
-  const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: ctx.env, cwd: '/' });
-  let errors = '';
-  child.stderr?.on('data', (chunk: Buffer) => (errors += chunk.toString()));
-  let exited: number | null = null;
-  child.on('exit', (code) => (exited = code ?? 1));
+  const daemon = spawnDaemon({ env: ctx.env, args, stderr: 'pipe' });
   for (let waited = 0; waited < 15_000; waited += 100) {
     await pause(100);
+    const exited = daemon.exitCode();
     if (exited !== null) {
-      ctx.out.message(errors.trim() || `the daemon exited with code ${exited}`);
+      ctx.out.message(daemon.stderr().trim() || `the daemon exited with code ${exited}`);
       return { ok: false, exitCode: exited };
     }
     const client = await connectIfRunning(ctx, flags.socket !== undefined ? resolve(flags.socket) : undefined);
     if (client) {
       const hello = client.daemon;
       await client.close();
-      child.stderr?.destroy();
-      child.unref();
+      daemon.letGo();
       return { ok: true, pid: hello?.pid, socket: hello?.socket, stateDir: hello?.stateDir };
     }
   }
-  child.stderr?.destroy();
-  child.unref();
+  daemon.letGo();
   throw new PortsError('E_TIMEOUT', 'The daemon did not answer within 15 s of starting; run `ports daemon --foreground` to see why');
 }
 
