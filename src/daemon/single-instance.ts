@@ -4,7 +4,7 @@ import { PortsError } from '../errors.js';
 import type { StatePaths } from '../shared/paths.js';
 import { pause } from '../shared/pause.js';
 import { createAtomicFile } from '../state/atomic-file.js';
-import { procInspector } from '../system/process-info.js';
+import { processEnded } from '../system/process-state.js';
 
 /**
  * One daemon per state folder: proper-lockfile holds `daemon.lock`, `daemon.pid` names the holder.
@@ -42,10 +42,7 @@ export async function readPidFile(path: string): Promise<PidFile | null> {
 export async function runningDaemonPid(paths: StatePaths): Promise<number | null> {
   const record = await readPidFile(paths.pidFile);
   if (!record) return null;
-  const owner = await procInspector.inspect(record.pid);
-  if (!owner || owner.zombie) return null;
-  if (record.startTime !== null && owner.startTime !== null && owner.startTime !== record.startTime) return null;
-  return record.pid;
+  return processEnded(record.pid, record.startTime) ? null : record.pid;
 }
 
 async function lockAge(path: string): Promise<number | null> {

@@ -6,7 +6,7 @@ import { isRefusal } from '../../client/refusal.js';
 import { connectSocket } from '../../client/socket-transport.js';
 import { spawnDaemon } from '../../client/spawn-daemon.js';
 import { pause } from '../../shared/pause.js';
-import { procInspector } from '../../system/process-info.js';
+import { processEnded } from '../../system/process-state.js';
 import { formatAge } from '../duration.js';
 import type { CliContext, CommonFlags } from '../context.js';
 
@@ -87,12 +87,6 @@ export async function runDaemonStart(flags: DaemonStartFlags, ctx: CliContext): 
   return 0;
 }
 
-/** Gone, or a zombie waiting to be reaped (a background daemon's parent is init). */
-async function isGone(pid: number): Promise<boolean> {
-  const owner = await procInspector.inspect(pid);
-  return owner === null || owner.zombie;
-}
-
 /** What `stopDaemon` stopped: its pid, its state folder when it said it in hello, whether systemd passed its socket. */
 interface Stopped {
   pid: number;
@@ -118,7 +112,8 @@ export async function stopDaemon(ctx: CliContext, socketPath?: string): Promise<
   await client.shutdown();
   await client.close();
   const deadline = Date.now() + 30_000;
-  while (stopped.pid > 0 && !(await isGone(stopped.pid))) {
+  // Gone, or a zombie waiting to be reaped (a background daemon's parent is init).
+  while (stopped.pid > 0 && !processEnded(stopped.pid, null)) {
     if (Date.now() > deadline) throw new PortsError('E_TIMEOUT', `The daemon (pid ${stopped.pid}) did not stop within 30 s`, { pid: stopped.pid });
     await pause(50);
   }
