@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
  * daemon --foreground --detached` in a session of its own (a terminal's hangup does not reach it),
  * running in / (it holds no folder busy), stdin and stdout ignored, not waited for.
  */
+
+/** The `ports` executable of this package (the service unit runs it too). */
 export const BIN_PATH = fileURLToPath(new URL('../../bin/ports', import.meta.url));
 
 export interface DaemonSpawnOptions {
@@ -25,6 +27,7 @@ export interface SpawnedDaemon {
   letGo(): void;
 }
 
+/** Spawn the daemon and return at once: the caller waits for it to answer (or exit) in its own way. */
 export function spawnDaemon(options: DaemonSpawnOptions): SpawnedDaemon {
   const child = spawn(process.execPath, [BIN_PATH, 'daemon', '--foreground', '--detached', ...(options.args ?? [])], {
     detached: true,

@@ -6,6 +6,8 @@ import { PortsError, type ErrorDetails } from '../errors.js';
  * (socket folder: not even readable) by anyone else. A folder another user could have pre-created
  * is refused, with the fix in the message. `ports doctor` reports the same problems.
  */
+
+/** Which folder it is. */
 export interface PrivateDirOptions {
   /** The state folder may be group- and world-readable; the socket folder not even that. */
   allowGroupRead: boolean;
