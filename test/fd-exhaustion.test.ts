@@ -20,7 +20,8 @@ const dist = (path: string) => pathToFileURL(join(ROOT, 'dist', path)).href;
 const EXHAUSTED_CHECKS = `
 import { openSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { createSystemProbes, observeProcess } from ${JSON.stringify(dist('health/probes.js'))};
+import { createSystemProbes } from ${JSON.stringify(dist('health/probes.js'))};
+import { observeProcess } from ${JSON.stringify(dist('system/process-state.js'))};
 import { createBindProbe, detectBindPlan } from ${JSON.stringify(dist('system/port-probe.js'))};
 import { readProcStat } from ${JSON.stringify(dist('system/proc-stat.js'))};
 import { createProcInspector } from ${JSON.stringify(dist('system/process-info.js'))};

@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process';
 import { constants } from 'node:fs';
 import { mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { spawnDaemon } from './spawn-daemon.js';
 
 /**
  * Start the daemon in the background for a client that found none. Many clients may find none
@@ -18,7 +17,6 @@ export interface AutostartAttempt {
   releaseLock(): Promise<void>;
 }
 
-export const BIN_PATH = fileURLToPath(new URL('../../bin/ports', import.meta.url));
 const LOCK_STALE_MS = 15_000;
 
 export async function spawnDaemonOnce(socketPath: string, env: NodeJS.ProcessEnv): Promise<AutostartAttempt> {
@@ -41,17 +39,8 @@ export async function spawnDaemonOnce(socketPath: string, env: NodeJS.ProcessEnv
   // The daemon's start-up errors (before its log exists) land in autostart.log beside the socket.
   const errorLog = join(dir, 'autostart.log');
   const errors = await open(errorLog, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
-  const child = spawn(process.execPath, [BIN_PATH, 'daemon', '--foreground', '--detached'], {
-    detached: true,
-    stdio: ['ignore', 'ignore', errors.fd],
-    env: { ...env, PORTS_SOCKET: socketPath },
-    cwd: '/',
-  });
-  let exitCode: number | null = null;
-  child.on('error', () => (exitCode = 127));
-  child.on('exit', (code, signal) => (exitCode = code ?? (signal ? 128 : 1)));
-  child.unref();
+  const daemon = spawnDaemon({ env: { ...env, PORTS_SOCKET: socketPath }, stderr: errors.fd });
   await errors.close();
   const startErrors = async (): Promise<string> => (await readFile(errorLog, 'utf8').catch(() => '')).trim();
-  return { spawned: true, exitCode: () => exitCode, startErrors, releaseLock };
+  return { spawned: true, exitCode: daemon.exitCode, startErrors, releaseLock };
 }

@@ -4,6 +4,7 @@
  * (the client passes "open the socket and say hello"), so this module knows nothing of PortsClient.
  */
 import { isPortsError, PortsError } from '../errors.js';
+import { pause } from '../shared/pause.js';
 import { locateSocket } from './locate.js';
 import { isRefusal } from './refusal.js';
 
@@ -18,8 +19,6 @@ export interface ConnectOptions {
   /** Sent in hello, shown in the daemon's log. */
   clientName?: string;
 }
-
-const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Values of PORTS_NO_AUTOSTART that leave autostart on (compared trimmed, ignoring case). */
 const AUTOSTART_ON = new Set(['', '0', 'false', 'no', 'off']);

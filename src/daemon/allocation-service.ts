@@ -8,7 +8,8 @@ import type { AllocateResult, ReleaseResult } from '../protocol/results.js';
 import type { Clock } from '../shared/clock.js';
 import type { StateStore } from '../state/store.js';
 import type { PortProbe } from '../system/port-probe.js';
-import { ownerProblem, type OwnerProcess, type ProcessInspector } from '../system/process-info.js';
+import { checkOwner } from '../system/owner-check.js';
+import type { OwnerProcess, ProcessInspector } from '../system/process-info.js';
 import { ownerError } from './owner-error.js';
 
 /**
@@ -57,19 +58,18 @@ export function createAllocationService(deps: AllocationServiceDeps): Allocation
   const cursors = new Map<string, number>();
   const probing = new Set<number>();
 
-  async function checkOwner(params: AllocateParams, checked: OwnerProcess | undefined): Promise<{ startTime: number | null }> {
+  async function admitOwner(params: AllocateParams, inspected: OwnerProcess | undefined): Promise<{ startTime: number | null }> {
     if (params.pid === null) return { startTime: null };
-    const owner = checked?.pid === params.pid ? checked : await processes.inspect(params.pid);
-    const problem = ownerProblem(owner);
-    if (problem !== null || owner === null) throw ownerError(problem ?? 'no_such_process', params.pid, owner);
-    if (params.pidStartTime !== undefined && owner.startTime !== null && owner.startTime !== params.pidStartTime) {
+    const check = await checkOwner(processes, params.pid, { inspected, expectedStartTime: params.pidStartTime });
+    if (check.ok) return { startTime: check.owner.startTime };
+    if (check.problem === 'reused') {
       throw new PortsError(
         'E_NO_SUCH_PROCESS',
-        `Owner pid ${params.pid} started at tick ${owner.startTime}, not ${params.pidStartTime}: that process is gone and its pid reused`,
-        { pid: params.pid, startTime: owner.startTime, expected: params.pidStartTime },
+        `Owner pid ${params.pid} started at tick ${check.owner.startTime}, not ${params.pidStartTime}: that process is gone and its pid reused`,
+        { pid: params.pid, startTime: check.owner.startTime, expected: params.pidStartTime },
       );
     }
-    return { startTime: owner.startTime };
+    throw ownerError(check.problem, params.pid, check.owner);
   }
 
   function checkOwnerLimit(owner: string | undefined): void {
@@ -158,7 +158,7 @@ export function createAllocationService(deps: AllocationServiceDeps): Allocation
   }
 
   async function allocate(params: AllocateParams, options: AllocateOptions = {}): Promise<AllocateResult> {
-    const owner = await checkOwner(params, options.owner);
+    const owner = await admitOwner(params, options.owner);
     // The service the plan may answer with an existing allocation (or its sticky port) for.
     const reuseService = options.alwaysNew ? undefined : params.service;
     const plan = planAllocation({

@@ -6,7 +6,8 @@ import type { CleanupParams, RenewParams, TransferParams } from '../protocol/mes
 import type { CleanupEntry, CleanupResult, RenewResult, TransferResult } from '../protocol/results.js';
 import type { Clock } from '../shared/clock.js';
 import type { StateStore } from '../state/store.js';
-import { ownerProblem, type ProcessInspector } from '../system/process-info.js';
+import { checkOwner } from '../system/owner-check.js';
+import type { ProcessInspector } from '../system/process-info.js';
 import { ownerError } from './owner-error.js';
 
 /**
@@ -41,12 +42,14 @@ export function createLeaseService(deps: LeaseServiceDeps): LeaseService {
         pid: current.pid,
       });
     }
-    const next = await deps.processes.inspect(params.toPid);
-    const problem = ownerProblem(next);
-    if (problem !== null || next === null) throw ownerError(problem ?? 'no_such_process', params.toPid, next);
-    if (params.toPidStartTime !== undefined && next.startTime !== null && next.startTime !== params.toPidStartTime) {
-      throw new PortsError('E_NO_SUCH_PROCESS', `pid ${params.toPid} is a different process than expected (start time differs)`, { pid: params.toPid });
+    const check = await checkOwner(deps.processes, params.toPid, { expectedStartTime: params.toPidStartTime });
+    if (!check.ok) {
+      if (check.problem === 'reused') {
+        throw new PortsError('E_NO_SUCH_PROCESS', `pid ${params.toPid} is a different process than expected (start time differs)`, { pid: params.toPid });
+      }
+      throw ownerError(check.problem, params.toPid, check.owner);
     }
+    const next = check.owner;
     // Re-read after the await: only the allocation we checked is handed over.
     if (store.allocations.get(params.port) !== current) {
       throw new PortsError('E_CONFLICT', `Port ${params.port} changed while being transferred; retry`, { port: params.port });

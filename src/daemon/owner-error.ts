@@ -1,7 +1,8 @@
 import { PortsError } from '../errors.js';
-import type { OwnerProblem, OwnerProcess } from '../system/process-info.js';
+import type { OwnerProblem } from '../system/owner-check.js';
+import type { OwnerProcess } from '../system/process-info.js';
 
-/** The error for an owner pid that may not own an allocation (see ownerProblem). */
+/** The error for an owner pid that may not own an allocation (see judgeOwner). */
 export function ownerError(problem: OwnerProblem, pid: number, owner: OwnerProcess | null): PortsError {
   switch (problem) {
     case 'no_such_process':

@@ -8,8 +8,9 @@ import { readFile, rmdir, stat, unlink } from 'node:fs/promises';
 import lockfile from 'proper-lockfile';
 import { PortsError } from '../errors.js';
 import type { StatePaths } from '../shared/paths.js';
+import { pause } from '../shared/pause.js';
 import { createAtomicFile } from '../state/atomic-file.js';
-import { procInspector } from '../system/process-info.js';
+import { processEnded } from '../system/process-state.js';
 
 const LOCK_UPDATE_MS = 1000;
 const LOCK_STALE_MS = 10_000;
@@ -41,10 +42,7 @@ export async function readPidFile(path: string): Promise<PidFile | null> {
 export async function runningDaemonPid(paths: StatePaths): Promise<number | null> {
   const record = await readPidFile(paths.pidFile);
   if (!record) return null;
-  const owner = await procInspector.inspect(record.pid);
-  if (!owner || owner.zombie) return null;
-  if (record.startTime !== null && owner.startTime !== null && owner.startTime !== record.startTime) return null;
-  return record.pid;
+  return processEnded(record.pid, record.startTime) ? null : record.pid;
 }
 
 async function lockAge(path: string): Promise<number | null> {
@@ -92,7 +90,7 @@ export async function acquireInstanceLock(
         await rmdir(paths.lockFile).catch(() => undefined);
         continue;
       }
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      await pause(250);
     }
   }
 }

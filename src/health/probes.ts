@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { probeConnect } from '../system/connect-probe.js';
-import { isZombie, parseProcStat, processExists } from '../system/proc-stat.js';
+import { observeProcess } from '../system/process-state.js';
 import { errorCode, isResourceError } from '../system/resource-errors.js';
 import { readSocketTable } from '../system/socket-table.js';
 import type { HttpObservation, ProcessObservation } from './decide.js';
@@ -40,36 +39,6 @@ export interface Owner {
 
 export function ownerKey(pid: number, startTime: number | null): string {
   return `${pid}:${startTime ?? ''}`;
-}
-
-/** The process's /proc entry is gone (or there is no /proc): nothing more to read about it. */
-const GONE = new Set(['ENOENT', 'ESRCH', 'ENOTDIR']);
-
-/**
- * One owner: kill(pid, 0), then /proc/<pid>/stat for zombie state and start time. `onUnknown`
- * hears the errno when the process could not be observed.
- */
-export function observeProcess(pid: number, expectedStartTime: number | null, onUnknown?: (code: string) => void): ProcessObservation {
-  if (!processExists(pid)) return 'dead';
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch (error) {
-    const code = errorCode(error) ?? 'ERROR';
-    // Alive per kill(0) but no /proc entry: not Linux, or it died in between.
-    if (GONE.has(code)) return processExists(pid) ? 'alive' : 'dead';
-    // EMFILE, ENFILE, ENOMEM, EIO …: we could not look, which says nothing about the owner.
-    onUnknown?.(code);
-    return 'unknown';
-  }
-  const stat = parseProcStat(text);
-  if (!stat) {
-    onUnknown?.('EBADSTAT');
-    return 'unknown';
-  }
-  if (isZombie(stat)) return 'zombie';
-  if (expectedStartTime !== null && stat.startTime !== expectedStartTime) return 'reused';
-  return 'alive';
 }
 
 export function matchesExpected(status: number, expected: readonly (number | string)[]): boolean {

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { workerThreadId } from '../../test/helpers/threads.js';
 import { isKernelThread, readProcStat } from '../system/proc-stat.js';
 import { procInspector, type OwnerProcess, type ProcessInspector } from '../system/process-info.js';
-import { checkRequester, PID_MAX_LIMIT } from './requester.js';
+import { PID_MAX } from '../protocol/pid-max.js';
+import { checkRequester } from './requester.js';
 
 function fakeProcesses(owners: Record<number, Partial<OwnerProcess>>): ProcessInspector {
   return {
@@ -19,7 +20,7 @@ describe('checkRequester', () => {
     ['pid 0', 0n, 'invalid_pid'],
     ['a negative pid', -5n, 'invalid_pid'],
     ['init', 1n, 'init'],
-    ['a pid beyond PID_MAX_LIMIT', BigInt(PID_MAX_LIMIT) + 1n, 'invalid_pid'],
+    ['a pid beyond PID_MAX', BigInt(PID_MAX) + 1n, 'invalid_pid'],
     ['a pid beyond 2^63', 9999999999999999999n, 'invalid_pid'],
     ['a pid with no process', 4242n, 'no_such_process'],
   ])('refuses %s', async (_what, value, reason) => {

@@ -119,20 +119,3 @@ export function createProcInspector(clock: { monotonic(): number } = { monotonic
 
 /** One shared inspector for code outside the daemon (the CLI); the daemon makes its own. */
 export const procInspector: ProcessInspector = createProcInspector();
-
-/** Why a process may not own an allocation (it would be released, or never be), or null when it may. */
-export type OwnerProblem = 'no_such_process' | 'zombie' | 'kernel_thread' | 'thread';
-
-/**
- * The one rule for owner pids, on every path (allocate, transfer, the portserver): a live process
- * that is not a zombie, not a kernel thread, and a thread group leader (`kill(tid, 0)` succeeds
- * for a thread id too, and the thread can end while its process lives on). Unknown (no /proc) is
- * let through.
- */
-export function ownerProblem(owner: OwnerProcess | null): OwnerProblem | null {
-  if (owner === null) return 'no_such_process';
-  if (owner.zombie) return 'zombie';
-  if (owner.kernelThread) return 'kernel_thread';
-  if (owner.threadGroup !== null && owner.threadGroup !== owner.pid) return 'thread';
-  return null;
-}

@@ -6,6 +6,7 @@
  * A pid is bound to the process it named when the stop began (its start time): a pid that is
  * reused by another process meanwhile counts as gone and is never signalled.
  */
+import { pause } from '../shared/pause.js';
 import { procInspector, type ProcessInspector } from './process-info.js';
 
 export interface StopTarget {
@@ -44,7 +45,7 @@ const realDeps: StopDeps = {
   inspector: procInspector,
   signal: (pid, signal) => void process.kill(pid, signal),
   now: () => Date.now(),
-  pause: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  pause,
 };
 
 export async function stopProcesses(targets: readonly StopTarget[], options: StopOptions): Promise<Map<number, StopOutcome>> {

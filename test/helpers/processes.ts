@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { readFileSync } from 'node:fs';
 import { onTestFinished } from 'vitest';
 import { waitFor } from './wait-for.js';
 
@@ -104,4 +104,12 @@ export async function zombiePid(): Promise<number> {
   const pid = await new Promise<number>((resolve) => shell.stdout?.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim()))));
   await waitFor(() => /\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8')), `pid ${pid} to be a zombie`);
   return pid;
+}
+
+/** The pid of a process that has exited and been reaped: nothing runs under it (until the kernel hands it out again). */
+export async function exitedPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' });
+  await new Promise((resolve) => child.once('exit', resolve));
+  if (child.pid === undefined) throw new Error('the child did not start');
+  return child.pid;
 }

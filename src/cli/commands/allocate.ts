@@ -1,5 +1,6 @@
 import { PortsError } from '../../errors.js';
 import type { AllocateParams } from '../../protocol/messages.js';
+import { PID_MAX } from '../../protocol/pid-max.js';
 import { parsePortRange } from '../../shared/port-range.js';
 import { parseDuration } from '../duration.js';
 import type { CliContext, CommonFlags } from '../context.js';
@@ -45,7 +46,7 @@ export async function allocateRequest(service: string | undefined, flags: Alloca
     params.range = parsed.range;
   }
   if (flags.pid === false) params.pid = null;
-  else if (typeof flags.pid === 'string') params.pid = parseIntFlag('--pid', flags.pid, 2, 4_194_304);
+  else if (typeof flags.pid === 'string') params.pid = parseIntFlag('--pid', flags.pid, 2, PID_MAX);
   else params.pid = await ctx.callerPid();
   const owner = flags.owner ?? ciOwner(ctx.env);
   if (owner !== null) params.owner = owner;

@@ -1,12 +1,12 @@
-import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { BIN_PATH } from '../../client/autostart.js';
 import { isPortsError, PortsError } from '../../errors.js';
 import { PortsClient as Client } from '../../client/client.js';
 import { locateSocket } from '../../client/locate.js';
 import { isRefusal } from '../../client/refusal.js';
 import { connectSocket } from '../../client/socket-transport.js';
-import { procInspector } from '../../system/process-info.js';
+import { spawnDaemon } from '../../client/spawn-daemon.js';
+import { pause } from '../../shared/pause.js';
+import { processEnded } from '../../system/process-state.js';
 import { formatAge } from '../duration.js';
 import type { CliContext, CommonFlags } from '../context.js';
 
@@ -37,42 +37,35 @@ export async function connectIfRunning(ctx: CliContext, socketPath?: string): Pr
   }
 }
 
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** A daemon that answered after start-up: its hello, or the exit code of one that failed to start (its errors printed). */
 type Started = { ok: true; pid: number | undefined; socket: string | undefined; stateDir: string | undefined } | { ok: false; exitCode: number };
 
 /** Spawn `ports daemon --foreground --detached` with these flags and wait (up to 15 s) until it answers. */
 async function startInBackground(flags: DaemonStartFlags, ctx: CliContext): Promise<Started> {
-  const args = [BIN_PATH, 'daemon', '--foreground', '--detached'];
+  const args: string[] = [];
   // The daemon runs in /: relative paths are made absolute here.
   if (flags.socket) args.push('--socket', resolve(flags.socket));
   if (flags.stateDir) args.push('--state-dir', resolve(flags.stateDir));
   if (flags.config) args.push('--config', resolve(flags.config));
   if (flags.logLevel) args.push('--log-level', flags.logLevel);
   if (flags.portserverSocket) args.push('--portserver-socket', resolve(flags.portserverSocket));
-  const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: ctx.env, cwd: '/' });
-  let errors = '';
-  child.stderr?.on('data', (chunk: Buffer) => (errors += chunk.toString()));
-  let exited = null as number | null; // the exit listener sets it: not narrowed to null
-  child.on('exit', (code) => (exited = code ?? 1));
+  const daemon = spawnDaemon({ env: ctx.env, args, stderr: 'pipe' });
   for (let waited = 0; waited < 15_000; waited += 100) {
     await pause(100);
+    const exited = daemon.exitCode();
     if (exited !== null) {
-      ctx.out.message(errors.trim() || `the daemon exited with code ${exited}`);
+      ctx.out.message(daemon.stderr().trim() || `the daemon exited with code ${exited}`);
       return { ok: false, exitCode: exited };
     }
     const client = await connectIfRunning(ctx, flags.socket !== undefined ? resolve(flags.socket) : undefined);
     if (client) {
       const hello = client.daemon;
       await client.close();
-      child.stderr?.destroy();
-      child.unref();
+      daemon.letGo();
       return { ok: true, pid: hello?.pid, socket: hello?.socket, stateDir: hello?.stateDir };
     }
   }
-  child.stderr?.destroy();
-  child.unref();
+  daemon.letGo();
   throw new PortsError('E_TIMEOUT', 'The daemon did not answer within 15 s of starting; run `ports daemon --foreground` to see why');
 }
 
@@ -92,12 +85,6 @@ export async function runDaemonStart(flags: DaemonStartFlags, ctx: CliContext): 
   if (flags.json) ctx.out.json({ started: true, pid: started.pid, socket: started.socket, stateDir: started.stateDir });
   else ctx.out.message(`portkeeper daemon started (pid ${started.pid}, socket ${started.socket})`);
   return 0;
-}
-
-/** Gone, or a zombie waiting to be reaped (a background daemon's parent is init). */
-async function isGone(pid: number): Promise<boolean> {
-  const owner = await procInspector.inspect(pid);
-  return owner === null || owner.zombie;
 }
 
 /** What `stopDaemon` stopped: its pid, its state folder when it said it in hello, whether systemd passed its socket. */
@@ -125,7 +112,8 @@ export async function stopDaemon(ctx: CliContext, socketPath?: string): Promise<
   await client.shutdown();
   await client.close();
   const deadline = Date.now() + 30_000;
-  while (stopped.pid > 0 && !(await isGone(stopped.pid))) {
+  // Gone, or a zombie waiting to be reaped (a background daemon's parent is init).
+  while (stopped.pid > 0 && !processEnded(stopped.pid, null)) {
     if (Date.now() > deadline) throw new PortsError('E_TIMEOUT', `The daemon (pid ${stopped.pid}) did not stop within 30 s`, { pid: stopped.pid });
     await pause(50);
   }

@@ -8,6 +8,7 @@ import { connectionBudget } from '../../daemon/connection-budget.js';
 import type { DaemonLimits } from '../../protocol/results.js';
 import { readEphemeralRange } from '../../system/ephemeral-range.js';
 import { readFdLimit } from '../../system/fd-limit.js';
+import { privateDirProblem, type PrivateDirOptions } from '../../system/private-dir.js';
 import { PACKAGE_VERSION } from '../../version.js';
 import type { RecoveryReport } from '../../state/recovery.js';
 import { linkRefusal, notRegularRefusal, ownFiles } from '../../daemon/own-files.js';
@@ -27,18 +28,15 @@ interface Check {
   message: string;
 }
 
-async function checkFolder(name: string, path: string, privateToUser: boolean): Promise<Check> {
+/** A folder the daemon makes at start: what it would refuse there, in its words. */
+async function checkFolder(name: string, path: string, options: PrivateDirOptions): Promise<Check> {
   const info = await lstat(path).catch(() => null);
   if (!info) return { name, status: 'ok', message: `${path} does not exist yet (created 0700 at start)` };
-  // Never a chmod suggestion for a link: chmod acts on what it points to.
+  // A link is named as one, as for every file of ours (the daemon refuses it as not a folder).
   if (info.isSymbolicLink()) return { name, status: 'fail', message: linkRefusal(path) };
-  if (!info.isDirectory()) return { name, status: 'fail', message: `${path} is not a folder` };
-  const uid = process.getuid?.();
-  if (uid !== undefined && info.uid !== uid) return { name, status: 'fail', message: `${path} is owned by uid ${info.uid}, not you (uid ${uid})` };
-  const mode = info.mode & 0o777;
-  const forbidden = privateToUser ? 0o077 : 0o022;
-  if ((mode & forbidden) !== 0) return { name, status: 'fail', message: `${path} has mode ${mode.toString(8)}; run: chmod 700 ${path}` };
-  return { name, status: 'ok', message: `${path} (mode ${mode.toString(8)})` };
+  const problem = privateDirProblem(path, info, { ...options, uid: process.getuid?.() });
+  if (problem) return { name, status: 'fail', message: problem.message };
+  return { name, status: 'ok', message: `${path} (mode ${(info.mode & 0o777).toString(8)})` };
 }
 
 /** The socket path may hold only a socket (a stale one is replaced at start, anything else refused). */
@@ -98,10 +96,10 @@ export async function runDoctor(flags: CommonFlags, ctx: CliContext): Promise<nu
 
   if (setup) {
     checks.push(await checkSocketPath(setup.socketPath));
-    checks.push(await checkFolder('socket folder', dirname(setup.socketPath), true));
+    checks.push(await checkFolder('socket folder', dirname(setup.socketPath), { allowGroupRead: false }));
     const autostartLog = await checkPrivateFile('autostart log', join(dirname(setup.socketPath), 'autostart.log'));
     if (autostartLog) checks.push(autostartLog);
-    checks.push(await checkFolder('state folder', setup.stateDir, false));
+    checks.push(await checkFolder('state folder', setup.stateDir, { allowGroupRead: true }));
     const paths = statePaths(setup.stateDir);
     // Every file the daemon writes, each only when present.
     for (const { name, path } of [{ name: 'state file', path: paths.stateFile }, ...ownFiles(paths)]) {

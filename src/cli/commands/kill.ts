@@ -19,6 +19,7 @@ import { readSocketTable } from '../../system/socket-table.js';
 import { stopProcesses, type StopOutcome } from '../../system/stop-processes.js';
 import { parseDuration } from '../duration.js';
 import { escapeMessage, escapeText } from '../../shared/escape.js';
+import { pause } from '../../shared/pause.js';
 import { groupListeners, planKill, type KillCandidate, type PlannedKill } from '../kill-plan.js';
 import { parsePortList } from '../port-list.js';
 import type { CliContext, CommonFlags } from '../context.js';
@@ -136,7 +137,7 @@ async function settle(ports: number[], wasLeft: (listener: Listener) => boolean)
   for (;;) {
     const now = await listenersOn(ports, { allHolders: true });
     if ([...now.values()].flat().every(wasLeft) || Date.now() >= deadline) return now;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await pause(50);
   }
 }
 

@@ -1,4 +1,5 @@
 import { PortsError } from '../../errors.js';
+import { PID_MAX } from '../../protocol/pid-max.js';
 import type { ReleaseParams } from '../../protocol/messages.js';
 import type { CliContext, CommonFlags } from '../context.js';
 import { parseIntFlag, parsePortArgument } from '../flags.js';
@@ -14,7 +15,7 @@ export function releaseRequest(ports: string[], flags: ReleaseFlags): ReleasePar
   const params: ReleaseParams = {};
   if (ports.length > 0) params.ports = ports.map((port) => parsePortArgument(port, 'release'));
   if (flags.service !== undefined) params.service = flags.service;
-  if (flags.pid !== undefined) params.pid = parseIntFlag('--pid', flags.pid, 2, 4_194_304);
+  if (flags.pid !== undefined) params.pid = parseIntFlag('--pid', flags.pid, 2, PID_MAX);
   if (flags.owner !== undefined) params.owner = flags.owner;
   if (flags.strict) params.strict = true;
   if (params.ports === undefined && params.service === undefined && params.pid === undefined && params.owner === undefined) {

@@ -5,7 +5,7 @@
 import { realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { BIN_PATH } from '../../client/autostart.js';
+import { BIN_PATH } from '../../client/spawn-daemon.js';
 import { locateSocket } from '../../client/locate.js';
 import { PortsError } from '../../errors.js';
 import { socketPathProblem } from '../../shared/paths.js';

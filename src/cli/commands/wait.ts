@@ -1,5 +1,6 @@
 import { acceptsConnections } from '../../system/connect-probe.js';
 import { PortsError } from '../../errors.js';
+import { pause } from '../../shared/pause.js';
 import { probeHttp, type HttpAttempt } from '../../system/http-probe.js';
 import { listenersOn } from '../../system/listeners.js';
 import { createBindProbe, detectBindPlan, type PortProbe } from '../../system/port-probe.js';
@@ -21,8 +22,6 @@ export interface WaitFlags extends CommonFlags {
   http?: string;
   free?: boolean;
 }
-
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const HTTP_ATTEMPT_MS = 1000;
 
