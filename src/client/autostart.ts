@@ -1,13 +1,13 @@
-import { constants } from 'node:fs';
-import { mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { spawnDaemon } from './spawn-daemon.js';
-
 /**
  * Start the daemon in the background for a client that found none. Many clients may find none
  * at once (parallel test workers): an `autostart.lock` beside the socket lets one of them spawn
  * the daemon while the others only wait for it to answer.
  */
+import { constants } from 'node:fs';
+import { mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { spawnDaemon } from './spawn-daemon.js';
+
 export interface AutostartAttempt {
   spawned: boolean;
   /** The spawned daemon's exit code once it has exited (it should not, while starting). */

@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-
 /**
  * The one way a background daemon is started, by autostart and by `ports daemon start`: `ports
  * daemon --foreground --detached` in a session of its own (a terminal's hangup does not reach it),
  * running in / (it holds no folder busy), stdin and stdout ignored, not waited for.
  */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
 /** The `ports` executable of this package (the service unit runs it too). */
 export const BIN_PATH = fileURLToPath(new URL('../../bin/ports', import.meta.url));

@@ -1,3 +1,7 @@
+/**
+ * Allocation and release against the store: the pure plan, the OS view (bind test on the chosen
+ * candidate only), then the durable commit. Concurrent requests never probe or take the same port.
+ */
 import { exhaustedMessage, isSameOwner, planAllocation, rangeKey } from '../allocator/plan.js';
 import { inRange } from '../shared/port-range.js';
 import type { PortPolicy } from '../allocator/policy.js';
@@ -12,10 +16,6 @@ import { checkOwner } from '../system/owner-check.js';
 import type { OwnerProcess, ProcessInspector } from '../system/process-info.js';
 import { ownerError } from './owner-error.js';
 
-/**
- * Allocation and release against the store: the pure plan, the OS view (bind test on the chosen
- * candidate only), then the durable commit. Concurrent requests never probe or take the same port.
- */
 export interface AllocationServiceDeps {
   store: StateStore;
   /** The settings in force, read on each request (a reload replaces them). */

@@ -1,3 +1,8 @@
+/**
+ * What happens to allocations between allocate and release: ownership handed to another process
+ * (`ports run`), leases renewed, and the sweep `ports cleanup` asks for instead of waiting for
+ * the HealthMonitor's N cycles. Every change is durable before it is answered.
+ */
 import { isExpired } from '../health/decide.js';
 import { ownerKey, type HealthProbes } from '../health/probes.js';
 import { PortsError } from '../errors.js';
@@ -10,11 +15,6 @@ import { checkOwner } from '../system/owner-check.js';
 import type { ProcessInspector } from '../system/process-info.js';
 import { ownerError } from './owner-error.js';
 
-/**
- * What happens to allocations between allocate and release: ownership handed to another process
- * (`ports run`), leases renewed, and the sweep `ports cleanup` asks for instead of waiting for
- * the HealthMonitor's N cycles. Every change is durable before it is answered.
- */
 export interface LeaseServiceDeps {
   store: StateStore;
   processes: ProcessInspector;

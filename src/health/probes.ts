@@ -1,9 +1,3 @@
-import { probeConnect } from '../system/connect-probe.js';
-import { observeProcess } from '../system/process-state.js';
-import { errorCode, isResourceError } from '../system/resource-errors.js';
-import { readSocketTable } from '../system/socket-table.js';
-import type { HttpObservation, ProcessObservation } from './decide.js';
-
 /**
  * The HealthMonitor's view of the OS: owner processes, ports in use, HTTP health URLs. Thin I/O
  * behind one interface so the monitor can be tested with fakes.
@@ -13,6 +7,12 @@ import type { HttpObservation, ProcessObservation } from './decide.js';
  * Unknown is never a failure: a live server must not lose its port because we ran out of
  * descriptors.
  */
+import { probeConnect } from '../system/connect-probe.js';
+import { observeProcess } from '../system/process-state.js';
+import { errorCode, isResourceError } from '../system/resource-errors.js';
+import { readSocketTable } from '../system/socket-table.js';
+import type { HttpObservation, ProcessObservation } from './decide.js';
+
 export interface HealthProbes {
   /** Observe each distinct owner once: alive, dead, zombie, reused (start time differs) or unknown. Keyed by ownerKey. */
   processes(owners: readonly Owner[]): Promise<Map<string, ProcessObservation>>;

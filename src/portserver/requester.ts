@@ -1,13 +1,12 @@
-import { PID_MAX } from '../protocol/pid-max.js';
-import { checkOwner } from '../system/owner-check.js';
-import type { OwnerProcess, ProcessInspector } from '../system/process-info.js';
-
 /**
  * Whether the pid a portserver request names may own a port: the reference server's refusals
  * (pid ≤ 1, no such process, a thread id) plus the ones it lacks (pids no kernel hands out,
  * zombies, kernel threads). An allocation lives exactly as long as its owner, so an owner that
  * is already gone, or never ends, must not get one.
  */
+import { PID_MAX } from '../protocol/pid-max.js';
+import { checkOwner } from '../system/owner-check.js';
+import type { OwnerProcess, ProcessInspector } from '../system/process-info.js';
 
 export type RefusalReason = 'invalid_pid' | 'init' | 'no_such_process' | 'zombie' | 'kernel_thread' | 'thread';
 

@@ -1,10 +1,10 @@
-import { z } from 'zod';
-import { PID_MAX } from './pid-max.js';
-
 /**
  * One allocation: the record the daemon keeps in state.json and sends on the wire.
  * Pure schema module: no I/O.
  */
+import { z } from 'zod';
+import { PID_MAX } from './pid-max.js';
+
 export const portSchema = z.number().int().min(1).max(65535);
 export const pidSchema = z.number().int().min(2).max(PID_MAX);
 export const serviceSchema = z

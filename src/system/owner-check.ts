@@ -1,5 +1,3 @@
-import type { OwnerProcess, ProcessInspector } from './process-info.js';
-
 /**
  * The one rule for owner pids, on every path (allocate, transfer, the portserver): an allocation
  * lives exactly as long as its owner, so the owner must be a live process that is not a zombie,
@@ -7,6 +5,7 @@ import type { OwnerProcess, ProcessInspector } from './process-info.js';
  * and the thread can end while its process lives on). Unknown (no /proc) is let through. Each
  * caller words the refusal its own way (the daemon's PortsError, the portserver's log line).
  */
+import type { OwnerProcess, ProcessInspector } from './process-info.js';
 
 /** Why a process may not own an allocation (it would be released, or never be). */
 export type OwnerProblem = 'no_such_process' | 'zombie' | 'kernel_thread' | 'thread';

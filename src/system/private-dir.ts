@@ -1,11 +1,10 @@
-import { lstat, mkdir } from 'node:fs/promises';
-import { PortsError, type ErrorDetails } from '../errors.js';
-
 /**
  * The daemon's own folders (state, socket): a real folder owned by this user and not writable
  * (socket folder: not even readable) by anyone else. A folder another user could have pre-created
  * is refused, with the fix in the message. `ports doctor` reports the same problems.
  */
+import { lstat, mkdir } from 'node:fs/promises';
+import { PortsError, type ErrorDetails } from '../errors.js';
 
 /** Which folder it is. */
 export interface PrivateDirOptions {

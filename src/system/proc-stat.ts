@@ -1,8 +1,8 @@
-import { readFile, readlink } from 'node:fs/promises';
-
 /**
  * Reading a process from /proc. Thin I/O; parsing is pure and exported for tests.
  */
+import { readFile, readlink } from 'node:fs/promises';
+
 export interface ProcStat {
   pid: number;
   comm: string;

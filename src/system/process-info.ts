@@ -1,9 +1,3 @@
-import { readlinkSync } from 'node:fs';
-import { readProcFile } from './proc-read.js';
-import { PortsError } from '../errors.js';
-import { describeResourceError, isResourceError } from './resource-errors.js';
-import { isKernelThread, isZombie, parseProcStat, processExists, type ProcStat } from './proc-stat.js';
-
 /**
  * What the daemon needs to know about an owner process. The interface lets the in-memory
  * daemon and unit tests supply their own.
@@ -12,6 +6,12 @@ import { isKernelThread, isZombie, parseProcStat, processExists, type ProcStat }
  * than a thread-pool round trip, and allocate reads them on every request. What cannot change
  * for a given pid and start time (its thread group) is cached.
  */
+import { readlinkSync } from 'node:fs';
+import { readProcFile } from './proc-read.js';
+import { PortsError } from '../errors.js';
+import { describeResourceError, isResourceError } from './resource-errors.js';
+import { isKernelThread, isZombie, parseProcStat, processExists, type ProcStat } from './proc-stat.js';
+
 export interface OwnerProcess {
   pid: number;
   /** Clock ticks since boot, null where /proc is not readable. */

@@ -1,13 +1,12 @@
-import { readFileSync } from 'node:fs';
-import { isZombie, parseProcStat, processExists } from './proc-stat.js';
-import { errorCode } from './resource-errors.js';
-
 /**
  * Whether a process still runs: the one liveness check, synchronous (procfs answers from memory,
  * and the HealthMonitor reads thousands of owners a cycle), used by the monitor, by `ports daemon
  * stop` waiting for the daemon to go, and by the single-instance lock. (The owner check reads
  * more about a process: see ProcessInspector.)
  */
+import { readFileSync } from 'node:fs';
+import { isZombie, parseProcStat, processExists } from './proc-stat.js';
+import { errorCode } from './resource-errors.js';
 
 /**
  * `reused`: a live process whose start time is not the one expected, so the pid now names another

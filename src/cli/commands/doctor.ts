@@ -1,3 +1,7 @@
+/**
+ * `ports doctor`: paths and permissions, versions, config, the kernel's ephemeral range against
+ * the configured ranges, stale allocations, the last recovery. Exit 1 when a check fails.
+ */
 import { lstat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { isPortsError, type PortsError } from '../../errors.js';
@@ -16,10 +20,6 @@ import type { Setup } from '../../config/setup.js';
 import type { CliContext, CommonFlags } from '../context.js';
 import { escapeText } from '../../shared/escape.js';
 
-/**
- * `ports doctor`: paths and permissions, versions, config, the kernel's ephemeral range against
- * the configured ranges, stale allocations, the last recovery. Exit 1 when a check fails.
- */
 type Status = 'ok' | 'warn' | 'fail';
 
 interface Check {

@@ -1,3 +1,10 @@
+/**
+ * `ports wait PORT|SERVICE`: until something accepts connections on 127.0.0.1 or ::1 (both are
+ * tried, so a server on either family counts — unlike tools that only try one); with `--http
+ * PATH`, until `GET PATH` there answers 2xx or 3xx; with `--free`, until nothing listens on the
+ * port any more (TCP or UDP, any address). A service is looked up (and waited for) among the
+ * allocations. Exit 7 on timeout, naming what is missing.
+ */
 import { acceptsConnections } from '../../system/connect-probe.js';
 import { PortsError } from '../../errors.js';
 import { pause } from '../../shared/pause.js';
@@ -10,13 +17,6 @@ import { normalizeHttpPath } from '../http-path.js';
 import type { CliContext, CommonFlags } from '../context.js';
 import { parseIntFlag } from '../flags.js';
 
-/**
- * `ports wait PORT|SERVICE`: until something accepts connections on 127.0.0.1 or ::1 (both are
- * tried, so a server on either family counts — unlike tools that only try one); with `--http
- * PATH`, until `GET PATH` there answers 2xx or 3xx; with `--free`, until nothing listens on the
- * port any more (TCP or UDP, any address). A service is looked up (and waited for) among the
- * allocations. Exit 7 on timeout, naming what is missing.
- */
 export interface WaitFlags extends CommonFlags {
   timeout?: string;
   http?: string;
