@@ -4,8 +4,10 @@
  */
 import { isLoopbackUrl, type Allocation, type AllocationHealth } from '../protocol/allocation.js';
 import type { ReclaimReason } from '../protocol/results.js';
+import type { ProcessState } from '../system/process-state.js';
 
-export type ProcessObservation = 'alive' | 'dead' | 'zombie' | 'reused' | 'unknown';
+/** What the owner check saw (system/process-state.ts). */
+export type ProcessObservation = ProcessState;
 export type HttpObservation = 'healthy' | 'slow' | 'unhealthy' | 'unknown';
 
 /**
