@@ -2,9 +2,9 @@
  * The daemon's lifecycle. `startDaemon` runs named steps — check paths → take the lock → open
  * the audit file → open the state → wire the core → listen → portserver → metrics → background
  * work — and registers how to undo each on one teardown stack. A start that fails unwinds that
- * stack; `close` (idempotent) stops accepting, then runs the same stack: background work →
- * metrics → portserver → connections (after in-flight requests) → state flushed → audit file →
- * lock released → log flushed.
+ * stack; `close` (idempotent) stops accepting, then runs the same stack: HealthMonitor and
+ * backups → metrics → portserver → connections (after in-flight requests) → state flushed →
+ * audit trail → lock released → log flushed (docs/operations.md "Graceful shutdown").
  */
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
@@ -274,7 +274,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       keepFiles: initial.audit.keepFiles,
       onError: (error) => log.error({ err: error }, `cannot write ${paths.auditLog}; audit events now reach only \`ports events\` until a restart`),
     });
-    teardown.add('audit file', () => auditFile.close());
+    // The trail once the core exists (it also drops `events --follow` listeners); the file until then.
+    let audit: { close(): Promise<void> } = auditFile;
+    teardown.add('audit', () => audit.close());
 
     // An inherited socket is live by definition and not ours to replace.
     if (!inherited) await clearStaleSocket(socketPath);
@@ -300,6 +302,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       requestShutdown: () => setImmediate(() => void close('shutdown request')),
       processMetrics: true,
     });
+    audit = core.audit;
 
     const server = createSocketServer(core.handler, () => settings.current().connections, log);
     try {
@@ -312,8 +315,6 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       // Recorded before connections close, so `events --follow` subscribers see it too.
       if (ready) core.audit.record({ type: 'daemon.stopped', details: { pid: process.pid, reason: stopReason } });
       await server.close(ready ? settings.current().shutdownTimeoutMs : 0);
-      // The trail's last event is written; the audit file step below then has nothing left to close.
-      await core.audit.close();
     });
 
     await servePortserver(initial, { socketPath, core, processes, log, teardown });
