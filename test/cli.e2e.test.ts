@@ -1,24 +1,13 @@
-import { readFileSync } from 'node:fs';
-import { describe, expect, it, onTestFinished } from 'vitest';
-import { cliEnv, pathsIn, waitForExit } from './helpers/daemon.js';
-import { runCli } from './helpers/run-cli.js';
+import { describe, expect, it } from 'vitest';
+import { cliEnv } from './helpers/daemon.js';
+import { runCli, stopDaemonWhenDone } from './helpers/run-cli.js';
 import { useTempDir } from './helpers/temp-dir.js';
 
 /** A temp home for the CLI; the daemon it autostarts is stopped when the test ends. */
 function cliHome(extra: NodeJS.ProcessEnv = {}) {
   const dir = useTempDir();
   const env = cliEnv(dir, extra);
-  onTestFinished(async () => {
-    const pidFile = `${pathsIn(dir).stateDir}/daemon.pid`;
-    let pid = 0;
-    try {
-      pid = (JSON.parse(readFileSync(pidFile, 'utf8')) as { pid: number }).pid;
-    } catch {
-      return;
-    }
-    await runCli(['daemon', 'stop'], env);
-    await waitForExit(pid);
-  });
+  stopDaemonWhenDone(dir, env);
   return { dir, env, run: (...args: string[]) => runCli(args, env) };
 }
 

@@ -1,9 +1,9 @@
 import { readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseProcStat } from '../src/system/proc-stat.js';
-import { cliEnv, pathsIn, waitForExit } from './helpers/daemon.js';
-import { runCli } from './helpers/run-cli.js';
+import { cliEnv, pathsIn } from './helpers/daemon.js';
+import { runCli, stopDaemonWhenDone } from './helpers/run-cli.js';
 import { useTempDir } from './helpers/temp-dir.js';
 
 /**
@@ -14,16 +14,7 @@ function home(extra: NodeJS.ProcessEnv = {}) {
   const dir = useTempDir();
   const env = cliEnv(dir, extra);
   const pidFile = join(pathsIn(dir).stateDir, 'daemon.pid');
-  onTestFinished(async () => {
-    let pid = 0;
-    try {
-      pid = (JSON.parse(readFileSync(pidFile, 'utf8')) as { pid: number }).pid;
-    } catch {
-      return;
-    }
-    await runCli(['daemon', 'stop'], env);
-    await waitForExit(pid);
-  });
+  stopDaemonWhenDone(dir, env);
   const daemonPid = (): number => (JSON.parse(readFileSync(pidFile, 'utf8')) as { pid: number }).pid;
   return { dir, env, daemonPid };
 }

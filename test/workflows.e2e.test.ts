@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { BIN, cliEnv, pathsIn, waitFor, waitForExit } from './helpers/daemon.js';
 import { SERVER_FIXTURE, startServer, testPort } from './helpers/processes.js';
-import { runCli } from './helpers/run-cli.js';
+import { runCli, stopDaemonWhenDone } from './helpers/run-cli.js';
 import { useTempDir } from './helpers/temp-dir.js';
 import { processExists } from '../src/system/proc-stat.js';
 
@@ -17,16 +17,7 @@ function fastHome(health: Record<string, unknown> = {}) {
   const env = cliEnv(dir, { PORTS_CONFIG: config });
   delete env['CI'];
   delete env['GITHUB_RUN_ID'];
-  onTestFinished(async () => {
-    let pid = 0;
-    try {
-      pid = (JSON.parse(readFileSync(`${pathsIn(dir).stateDir}/daemon.pid`, 'utf8')) as { pid: number }).pid;
-    } catch {
-      return;
-    }
-    await runCli(['daemon', 'stop'], env);
-    await waitForExit(pid);
-  });
+  stopDaemonWhenDone(dir, env);
   const run = (...args: string[]) => runCli(args, env);
   const status = async () => JSON.parse((await run('status', '--json')).stdout) as { allocations: Array<{ port: number; service: string; pid: number | null; owner: string | null }> };
   return { dir, env, run, status };

@@ -1,5 +1,8 @@
 import { spawn } from 'node:child_process';
-import { BIN } from './daemon.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { onTestFinished } from 'vitest';
+import { BIN, pathsIn, waitForExit } from './daemon.js';
 
 export interface CliResult {
   code: number | null;
@@ -37,4 +40,18 @@ export function runProcess(file: string, args: string[], { env, cwd, timeoutMs =
 /** Run the built `bin/ports` as a real process (no shell), with a deadline. */
 export function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 20_000, cwd?: string): Promise<CliResult> {
   return runProcess(process.execPath, [BIN, ...args], { env, timeoutMs, ...(cwd !== undefined ? { cwd } : {}) });
+}
+
+/** When the test ends, stop the daemon the CLI autostarted in `dir` (if it did) and wait for it to exit. */
+export function stopDaemonWhenDone(dir: string, env: NodeJS.ProcessEnv): void {
+  onTestFinished(async () => {
+    let pid = 0;
+    try {
+      pid = (JSON.parse(readFileSync(join(pathsIn(dir).stateDir, 'daemon.pid'), 'utf8')) as { pid: number }).pid;
+    } catch {
+      return;
+    }
+    await runCli(['daemon', 'stop'], env);
+    await waitForExit(pid);
+  });
 }
