@@ -71,6 +71,17 @@ describe('reloadedSettings', () => {
     expect(notes).toEqual(['metrics: restart the daemon to change the HTTP endpoint', 'audit: restart the daemon to change audit log rotation']);
   });
 
+  it('keeps the main socket\'s share of descriptors when a reload would switch the portserver on', () => {
+    const fds = { ephemeral: null, fdLimit: { soft: 1024, hard: 1024 } };
+    const running = daemonSettings(shipped(), fds);
+    const withPortserver: Config = { ...shipped(), portserver: { ...shipped().portserver, socket: '/tmp/x/portserver.sock' } };
+    const { settings, notes } = reloadedSettings(running, daemonSettings(withPortserver, fds));
+    expect(notes).toContain('portserver: restart the daemon to change the portserver socket');
+    expect(settings.portserver).toBeNull();
+    expect(settings.budget).toEqual(running.budget);
+    expect(settings.connections.maxConnections).toBe(running.connections.maxConnections);
+  });
+
   it('says nothing when only reloadable sections changed', () => {
     const running = daemonSettings(shipped(), host);
     const next = daemonSettings({ ...shipped(), log_level: 'debug' }, host);

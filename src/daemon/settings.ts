@@ -116,9 +116,14 @@ export function reloadedSettings(running: DaemonSettings, next: DaemonSettings):
   if (running.portserver !== null && next.budget.portserver !== running.budget.portserver) {
     notes.push('limits.max_connections: the portserver socket keeps its limit until a restart');
   }
+  // A portserver switched on or off waits for a restart, and so does the division of descriptors
+  // it implies: until then the main socket keeps the share it has.
+  const sameSockets = (running.portserver === null) === (next.portserver === null);
+  const budget = sameSockets ? { ...next.budget, portserver: running.budget.portserver } : running.budget;
   const settings: DaemonSettings = {
     ...next,
-    budget: { ...next.budget, portserver: running.budget.portserver },
+    budget,
+    connections: { ...next.connections, maxConnections: budget.main },
     store: running.store,
     audit: running.audit,
     metrics: running.metrics,
