@@ -106,6 +106,7 @@ export async function runLargeStateScenario(
       ttlMs: null,
       listenCheck: false,
       healthUrl: null,
+      healthAction: null,
       health: newHealth(),
     }));
     const sticky = allocations.slice(-settings.stickyEntries).map((a) => [a.service as string, a.port] as const);

@@ -20,6 +20,7 @@ import { createSettingsHolder, daemonSettings } from './daemon/settings.js';
 import type { Handler } from './protocol/session.js';
 import type { CycleReport } from './health/monitor.js';
 import { createSystemProbes } from './health/probes.js';
+import { noListenerStopper } from './health/stop-listeners.js';
 import { renderSnapshotSync } from './state/snapshot.js';
 import { createMemoryStorage } from './state/storage-memory.js';
 import { openStateStore } from './state/open-store.js';
@@ -102,6 +103,8 @@ export async function createTestDaemon(options: TestDaemonOptions = {}): Promise
     probe: { isFree: async (port) => !busyPorts.has(port) },
     processes: options.processes ?? procInspector,
     healthProbes: { processes: system.processes, http: system.http, listening: async () => ({ listening: new Set(busyPorts), unknown: new Set<number>() }) },
+    // Nothing really listens on a fake OS's ports: a kill verdict only releases.
+    stopper: noListenerStopper,
     clock,
     log: silent,
     auditFile: null,

@@ -126,26 +126,19 @@ describe('HealthMonitor with real processes', () => {
   });
 });
 
+// What failing health URLs lead to (report, release, kill): health-actions.test.ts.
 describe('HTTP health checks', () => {
   it.each([
-    ['a 500', ['--status', '500'], 'gone'],
-    ['a hang', ['--hang'], 'gone'],
     ['a slow answer', ['--slow', '200'], 'slow'],
     ['a 204', ['--status', '204'], 'healthy'],
   ])('classifies %s', async (_what, flags, expected) => {
-    const { daemon, client, reclaimOf, waitCycles } = await healthDaemon();
+    const { daemon, client, waitCycles } = await healthDaemon();
     const port = await testPort();
     const server = startServer(port, ...flags);
     await client.allocate({ port, pid: server.pid, service: 'web', healthUrl: `http://127.0.0.1:${port}/health` });
     await server.listening;
-    if (expected === 'gone') {
-      await waitFor(() => reclaimOf(port) !== undefined, 'the reclaim event');
-      expect(reclaimOf(port)).toMatchObject({ reason: 'http_unhealthy' });
-      expect(daemon.store.allocations.has(port)).toBe(false);
-    } else {
-      await waitCycles(Math.ceil(GRACE / INTERVAL) + 5);
-      expect(daemon.store.allocations.get(port)?.health).toMatchObject({ failures: 0, status: expected });
-    }
+    await waitCycles(Math.ceil(GRACE / INTERVAL) + 5);
+    expect(daemon.store.allocations.get(port)?.health).toMatchObject({ failures: 0, status: expected });
   });
 });
 

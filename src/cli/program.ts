@@ -4,6 +4,7 @@
  */
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { PACKAGE_VERSION } from '../version.js';
+import { HEALTH_ACTIONS } from '../protocol/health-action.js';
 import type { AllocateFlags } from './commands/allocate.js';
 import type { DaemonStartFlags } from './commands/daemon.js';
 import type { CleanupFlags } from './commands/cleanup.js';
@@ -128,6 +129,7 @@ export function createProgram(ctx: CliContext): ProgramRun {
     .option('--owner <tag>', 'owner tag for release/cleanup --owner (default: the CI job id when in CI)')
     .option('--ttl <duration>', 'lease length, e.g. 30s, 10m, 2h')
     .option('--health-url <url>', 'HTTP URL the health monitor checks')
+    .addOption(new Option('--health-action <action>', 'when --health-url keeps failing while the owner lives and the port is held: report (keep it, marked unhealthy), release, or kill (SIGTERM its listener, then release); default from config: report').choices(HEALTH_ACTIONS))
     .option('--no-listen-check', 'do not require the port to be listened on; lives as long as its owner')
     .addOption(jsonOption())
     .action(run(async (service: string | undefined, flags: AllocateFlags) => (await import('./commands/allocate.js')).runAllocate(service, flags, ctx)));
@@ -170,6 +172,7 @@ export function createProgram(ctx: CliContext): ProgramRun {
     .option('--owner <tag>', 'owner tag (default: the CI job id when in CI)')
     .option('--ttl <duration>', 'lease length, e.g. 2h')
     .option('--health-url <url>', 'loopback HTTP URL the health monitor checks')
+    .addOption(new Option('--health-action <action>', 'when --health-url keeps failing: report (default), release, or kill (SIGTERM the server, then release)').choices(HEALTH_ACTIONS))
     .option('--no-listen-check', 'do not require the port to be listened on')
     .option('--env-name <var>', 'also set this variable to the port (for tools that ignore PORT)')
     .option('--no-inject', 'do not add --port and the like for dev servers that ignore PORT (vite, astro, ng …)')

@@ -41,7 +41,7 @@ describe('readAllocateOptions', () => {
   it.each([
     ['options that are not an object', 3000, 'allocatePort: options must be an object (got number 3000)'],
     ['null options', null, 'allocatePort: options must be an object (got null)'],
-    ['a misspelt option', { prefered: 3000 }, 'allocatePort: unknown option "prefered"; known options: service, type, port, preferred, range, exclude, ttlMs, listenCheck, owner, healthUrl, socketPath, autostart, startTimeoutMs, env, clientName'],
+    ['a misspelt option', { prefered: 3000 }, 'allocatePort: unknown option "prefered"; known options: service, type, port, preferred, range, exclude, ttlMs, listenCheck, owner, healthUrl, healthAction, socketPath, autostart, startTimeoutMs, env, clientName'],
     ["get-port's reserve", { reserve: true }, 'allocatePort: unknown option "reserve"; every port is leased to this process until it exits or is released (releasePort)'],
     ['ttl instead of ttlMs', { ttl: 1000 }, 'allocatePort: unknown option "ttl"; use ttlMs (milliseconds)'],
     ['a list as the exact port', { port: [3000, 3001] }, 'allocatePort: port is one exact port; for ports to try in order, use preferred (a number or an iterable of numbers)'],

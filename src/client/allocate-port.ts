@@ -1,3 +1,4 @@
+import type { HealthAction } from '../protocol/health-action.js';
 import { allocateParamsSchema, type AllocateParams } from '../protocol/messages.js';
 import { readProcStat } from '../system/proc-stat.js';
 import type { ConnectOptions } from './connect.js';
@@ -34,9 +35,16 @@ export interface AllocatePortOptions extends ConnectOptions {
   owner?: string;
   /** A loopback http(s) URL the daemon's HealthMonitor checks. */
   healthUrl?: string;
+  /**
+   * What healthUrl failing max_failures times in a row leads to while this process lives and the
+   * port is held: `report` (marked unhealthy, kept), `release`, or `kill` (this process's
+   * listener on the port gets SIGTERM, then SIGKILL; then released). Default: the daemon's
+   * health_monitoring.http_failure_action (`report` unless configured). Needs healthUrl.
+   */
+  healthAction?: HealthAction;
 }
 
-const ALLOCATE_KEYS = ['service', 'type', 'port', 'preferred', 'range', 'exclude', 'ttlMs', 'listenCheck', 'owner', 'healthUrl', ...CONNECT_OPTION_KEYS] as const;
+const ALLOCATE_KEYS = ['service', 'type', 'port', 'preferred', 'range', 'exclude', 'ttlMs', 'listenCheck', 'owner', 'healthUrl', 'healthAction', ...CONNECT_OPTION_KEYS] as const;
 
 /** What get-port users (and typos) reach for. */
 const ALLOCATE_HINTS: Record<string, string> = {
@@ -60,7 +68,7 @@ export function readAllocateOptions(value: unknown): { request: Omit<AllocatePar
   checkOptionKeys(FN, options, ALLOCATE_KEYS, ALLOCATE_HINTS);
   const connect = readConnectOptions(FN, options);
   const wire: Record<string, unknown> = {};
-  for (const key of ['service', 'type', 'ttlMs', 'listenCheck', 'owner', 'healthUrl'] as const) {
+  for (const key of ['service', 'type', 'ttlMs', 'listenCheck', 'owner', 'healthUrl', 'healthAction'] as const) {
     if (options[key] !== undefined) wire[key] = options[key];
   }
   const { port, preferred, range, exclude } = options;

@@ -3,6 +3,7 @@
  * Keys are snake_case as in config/default.json; docs/configuration.md documents each one.
  */
 import { z } from 'zod';
+import { healthActionSchema } from '../protocol/allocation.js';
 import { parsePortRange, type PortRange } from '../shared/port-range.js';
 
 const rangeText = z.string().transform((text, ctx): PortRange => {
@@ -48,6 +49,10 @@ export const configSchema = z
       http_expected_status: z
         .array(z.union([z.number().int().min(100).max(599), z.string().regex(/^[1-5]xx$/, 'a status class like "2xx"')]))
         .min(1),
+      /** What a health URL failing max_failures times in a row leads to, unless the allocation names its own (healthAction). */
+      http_failure_action: healthActionSchema,
+      /** kill: how long SIGTERM has before SIGKILL. */
+      kill_timeout_ms: z.number().int().min(100).max(600_000),
       history_max_entries: z.number().int().min(0).max(1_000_000),
       history_max_age_ms: z.number().int().min(0).max(366 * 24 * 3600 * 1000),
     }),

@@ -120,6 +120,7 @@ export function createAllocationService(deps: AllocationServiceDeps): Allocation
       ttlMs: params.ttlMs ?? null,
       listenCheck: params.listenCheck ?? true,
       healthUrl: params.healthUrl ?? null,
+      healthAction: params.healthAction ?? null,
       health: newHealth(),
     };
   }

@@ -10,6 +10,7 @@ import type { PortProbe } from '../system/port-probe.js';
 import type { ProcessInspector } from '../system/process-info.js';
 import { createHealthMonitor, type HealthMonitor, type Timers } from '../health/monitor.js';
 import type { HealthProbes } from '../health/probes.js';
+import type { ListenerStopper } from '../health/stop-listeners.js';
 import { createReleaseHistory, type ReleaseHistory } from '../health/release-history.js';
 import { createAllocationService, type AllocationService } from './allocation-service.js';
 import { createLeaseService } from './lease-service.js';
@@ -34,6 +35,8 @@ export interface CoreDeps {
   probe: PortProbe;
   processes: ProcessInspector;
   healthProbes: HealthProbes;
+  /** Finds and stops an owner's listeners for the HealthMonitor's kill action. */
+  stopper: ListenerStopper;
   clock: Clock;
   log: CoreLog;
   auditFile: { write(line: string): void; close(): Promise<void> } | null;
@@ -92,18 +95,37 @@ export function createDaemonCore(deps: CoreDeps): DaemonCore {
   const monitor = createHealthMonitor({
     store,
     probes: deps.healthProbes,
+    stopper: deps.stopper,
     clock,
     settings: () => settings.current().health,
     log,
     ...(deps.timers ? { timers: deps.timers } : {}),
     hooks: {
-      reclaimed: (allocation, reason, failures) => recordRelease(allocation, reason, { failures }),
+      reclaimed(allocation, reason, failures, kill) {
+        if (kill === undefined) metrics.healthActions.inc({ action: 'release' });
+        recordRelease(allocation, reason, { failures, ...(kill !== undefined ? { details: { ...kill } } : {}) });
+      },
       transition(allocation, kind, reason, failures) {
+        if (kind === 'reported') {
+          metrics.healthActions.inc({ action: 'report' });
+          log.warn({ port: allocation.port, service: allocation.service, ownerPid: allocation.pid, reason, failures }, 'allocation unhealthy; kept (only reported)');
+        }
         audit.record({
-          type: kind === 'unhealthy' ? 'health.unhealthy' : 'health.recovered',
+          type: `health.${kind}`,
           allocation: auditAllocation(allocation),
           ...(reason !== null ? { reason } : {}),
           failures,
+        });
+      },
+      killing(allocation, holders) {
+        metrics.healthActions.inc({ action: 'kill' });
+        log.warn({ port: allocation.port, service: allocation.service, ownerPid: allocation.pid, pids: holders.map((holder) => holder.pid) }, 'health URL keeps failing; stopping the server');
+        audit.record({
+          type: 'health.killing',
+          allocation: auditAllocation(allocation),
+          reason: 'http_unhealthy',
+          failures: allocation.health.failures,
+          details: { pids: holders.map((holder) => holder.pid), commands: holders.map((holder) => holder.command), timeout_ms: settings.current().health.killTimeoutMs },
         });
       },
       cycle(report) {

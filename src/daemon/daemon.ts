@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { PortsError } from '../errors.js';
 import { createSystemProbes, type HealthProbes } from '../health/probes.js';
+import { createListenerStopper } from '../health/stop-listeners.js';
 import type { PortserverServer } from '../portserver/server.js';
 import { startPortserver } from '../portserver/start.js';
 import type { DaemonInfo } from '../protocol/results.js';
@@ -293,6 +294,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       probe: createBindProbe(bindPlan),
       processes,
       healthProbes: options.healthProbes ?? createSystemProbes(),
+      stopper: createListenerStopper(),
       clock,
       log,
       auditFile,

@@ -13,6 +13,7 @@ export interface DaemonMetrics {
   healthChecksUnhealthy: Gauge;
   healthChecksUnknown: Counter<'check'>;
   staleCleaned: Counter<'reason'>;
+  healthActions: Counter<'action'>;
   cycleDuration: Histogram;
   requestDuration: Histogram<'op'>;
   portserverRequests: Counter<'result'>;
@@ -57,6 +58,12 @@ export function createMetrics(options: { allocations: () => number; defaults: bo
       name: 'ports_stale_allocations_cleaned_total',
       help: 'Allocations reclaimed by the health monitor or cleanup, by reason',
       labelNames: ['reason'],
+      registers: [registry],
+    }),
+    healthActions: new Counter({
+      name: 'ports_health_actions_total',
+      help: 'HealthMonitor verdicts by what was done (report: kept and marked unhealthy, release, kill: the owner\'s listeners stopped, then released)',
+      labelNames: ['action'],
       registers: [registry],
     }),
     cycleDuration: new Histogram({

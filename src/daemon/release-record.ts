@@ -15,6 +15,8 @@ export interface ReleaseContext {
   failures?: number;
   /** Released by a `cleanup` sweep rather than by the HealthMonitor or a release request. */
   by?: 'cleanup';
+  /** More for the audit event's details (how a kill verdict went). */
+  details?: Record<string, unknown>;
 }
 
 export type RecordRelease = (allocation: Allocation, reason: ReleaseReason, context?: ReleaseContext) => void;
@@ -44,7 +46,7 @@ export function createReleaseRecorder(deps: {
       allocation: auditAllocation(allocation),
       reason,
       ...(context.failures !== undefined ? { failures } : {}),
-      ...(context.by !== undefined ? { details: { by: context.by } } : {}),
+      ...(context.by !== undefined || context.details !== undefined ? { details: { ...context.details, ...(context.by !== undefined ? { by: context.by } : {}) } } : {}),
     });
     if (reclaim) {
       log.info({ port: allocation.port, service: allocation.service, ownerPid: allocation.pid, reason, failures, ...(context.by ? { by: context.by } : {}) }, 'allocation reclaimed');

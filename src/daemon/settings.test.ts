@@ -19,6 +19,8 @@ describe('daemonSettings', () => {
       httpTimeoutMs: config.health_monitoring.http_timeout_ms,
       httpSlowMs: config.health_monitoring.http_slow_ms,
       httpExpected: config.health_monitoring.http_expected_status,
+      httpAction: config.health_monitoring.http_failure_action,
+      killTimeoutMs: config.health_monitoring.kill_timeout_ms,
     });
     expect(settings.history).toEqual({ maxEntries: config.health_monitoring.history_max_entries, maxAgeMs: config.health_monitoring.history_max_age_ms });
     expect(settings.allocation.maxAllocationsPerOwner).toBe(config.limits.max_allocations_per_owner);

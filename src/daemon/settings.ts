@@ -72,6 +72,8 @@ export function daemonSettings(config: Config, host: HostFacts): DaemonSettings 
       httpTimeoutMs: h.http_timeout_ms,
       httpSlowMs: h.http_slow_ms,
       httpExpected: h.http_expected_status,
+      httpAction: h.http_failure_action,
+      killTimeoutMs: h.kill_timeout_ms,
     },
     history: { maxEntries: h.history_max_entries, maxAgeMs: h.history_max_age_ms },
     budget,

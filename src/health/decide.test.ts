@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { allocation as record } from '../../test/helpers/allocation.js';
 import type { Allocation } from '../protocol/allocation.js';
-import { checksFor, decide, type Observation } from './decide.js';
+import { checksFor, decide, type HealthPolicy, type Observation } from './decide.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
-const policy = { maxFailures: 3, cleanup: true, startupGraceMs: 10_000 };
+const policy: HealthPolicy = { maxFailures: 3, cleanup: true, startupGraceMs: 10_000, httpAction: 'release' };
 
 /** Port 3000 of service web, owned by pid 100, created at T0, unless `over` says otherwise. */
 function allocation(over: Partial<Allocation> = {}): Allocation {
@@ -88,6 +88,62 @@ describe('decide', () => {
     const leased = allocation({ expiresAt: new Date(T0 + 5000).toISOString() });
     expect(decide(leased, ok, T0 + 5000, policy)).toMatchObject({ action: 'release', reason: 'expired' });
     expect(decide(leased, ok, T0 + 4999, policy)).toMatchObject({ action: 'keep' });
+  });
+});
+
+describe('decide: what max_failures leads to', () => {
+  const failingTwice = (reason: string, over: Partial<Allocation> = {}): Allocation =>
+    allocation({ healthUrl: 'http://127.0.0.1:3000/health', ...over, health: { failures: 2, status: 'unhealthy', reason, lastCheckAt: null } });
+  const httpFails: Observation = { ...ok, http: 'unhealthy' };
+
+  it.each([
+    ['report', null, 'report'],
+    ['release', null, 'release'],
+    ['kill', null, 'kill'],
+    ['report', 'kill', 'kill'],
+    ['kill', 'report', 'report'],
+    ['report', 'release', 'release'],
+  ] as const)('a failing health URL: config %s, allocation %s → %s', (configured, own, action) => {
+    const verdict = decide(failingTwice('http_unhealthy', { healthAction: own }), httpFails, T0 + 20_000, { ...policy, httpAction: configured });
+    expect(verdict).toMatchObject({ action, reason: 'http_unhealthy', health: { failures: 3, status: 'unhealthy' }, reported: action === 'report' });
+  });
+
+  it('reports once: a count already at max_failures stays, with no new event and nothing to write', () => {
+    const reported = allocation({ healthUrl: 'http://127.0.0.1:3000/health', health: { failures: 3, status: 'unhealthy', reason: 'http_unhealthy', lastCheckAt: null } });
+    expect(decide(reported, httpFails, T0 + 20_000, { ...policy, httpAction: 'report' })).toMatchObject({ action: 'report', reported: false, changed: false, transition: null });
+  });
+
+  it.each([
+    ['a dead owner', { process: 'dead' }, 'process_dead'],
+    ['a reused pid', { process: 'reused' }, 'pid_reused'],
+    ['a port nobody holds', { listening: false }, 'not_listening'],
+  ] as const)('%s is released whatever the health action says', (_what, change, reason) => {
+    for (const healthAction of ['report', 'kill'] as const) {
+      const verdict = decide(failingTwice(reason, { healthAction }), { ...httpFails, ...change }, T0 + 20_000, { ...policy, httpAction: 'report' });
+      expect(verdict).toMatchObject({ action: 'release', reason, reported: false });
+    }
+  });
+
+  it('an expired lease is released whatever the health action says', () => {
+    const leased = allocation({ healthUrl: 'http://127.0.0.1:3000/health', healthAction: 'report', expiresAt: new Date(T0 + 5000).toISOString() });
+    expect(decide(leased, httpFails, T0 + 5000, { ...policy, httpAction: 'report' })).toMatchObject({ action: 'release', reason: 'expired' });
+  });
+
+  it('with cleanup off, every verdict is only reported, a kill included', () => {
+    const verdict = decide(failingTwice('http_unhealthy', { healthAction: 'kill' }), httpFails, T0 + 20_000, { ...policy, cleanup: false });
+    expect(verdict).toMatchObject({ action: 'report', reported: true });
+    expect(decide(failingTwice('process_dead'), { ...ok, process: 'dead' }, T0 + 20_000, { ...policy, cleanup: false })).toMatchObject({ action: 'report', reported: true });
+  });
+
+  it('a reported server that stops listening gets its own max_failures cycles, as a healthy one would', () => {
+    let current = allocation({ healthUrl: 'http://127.0.0.1:3000/health', health: { failures: 3, status: 'unhealthy', reason: 'http_unhealthy', lastCheckAt: null } });
+    const actions: string[] = [];
+    for (let cycle = 0; cycle < 3; cycle++) {
+      const verdict = decide(current, { process: 'alive', listening: false, http: 'unhealthy' }, T0 + 20_000, { ...policy, httpAction: 'report' });
+      actions.push(`${verdict.action} ${verdict.health.failures}`);
+      current = { ...current, health: verdict.health };
+    }
+    expect(actions).toEqual(['keep 1', 'keep 2', 'release 3']);
   });
 });
 

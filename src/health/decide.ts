@@ -2,7 +2,7 @@
  * The HealthMonitor's verdicts, pure: what one cycle observed about an allocation in, the
  * allocation's next health and what to do out. No I/O, no clock: `now` is passed in.
  */
-import { isLoopbackUrl, type Allocation, type AllocationHealth } from '../protocol/allocation.js';
+import { isLoopbackUrl, type Allocation, type AllocationHealth, type HealthAction } from '../protocol/allocation.js';
 import type { ReclaimReason } from '../protocol/results.js';
 import type { ProcessState } from '../system/process-state.js';
 
@@ -27,9 +27,15 @@ export interface HealthPolicy {
   maxFailures: number;
   cleanup: boolean;
   startupGraceMs: number;
+  /** What a failing health URL leads to when the allocation names no action of its own. */
+  httpAction: HealthAction;
 }
 
-export type Action = 'keep' | 'release' | 'report';
+/**
+ * keep: nothing to do yet; release: release it now; report: the verdict is made and it stays
+ * allocated, marked unhealthy; kill: stop the listeners in the owner's process tree, then release.
+ */
+export type Action = 'keep' | 'release' | 'report' | 'kill';
 
 export interface Verdict {
   /** passed, failed, or unknown: a check could not be made and nothing else failed. */
@@ -40,6 +46,8 @@ export interface Verdict {
   reason: ReclaimReason | null;
   /** A transition worth an audit event. */
   transition: 'unhealthy' | 'recovered' | null;
+  /** The count reached max_failures in this cycle and the allocation stays (action report): a health.reported event. */
+  reported: boolean;
   /** Whether the durable part of the health (failures, status, reason) changed. */
   changed: boolean;
 }
@@ -79,6 +87,17 @@ function failureReason(observation: Observation): ReclaimReason | null {
   return null;
 }
 
+/**
+ * What a count that reached max_failures leads to. Only a failing health URL has a choice: its
+ * owner lives and something holds the port (a dead owner or a port nobody holds fails first), so
+ * releasing would free nothing. Everything is only reported when cleanup is off.
+ */
+function finalAction(allocation: Allocation, reason: ReclaimReason, policy: HealthPolicy): Action {
+  if (!policy.cleanup) return 'report';
+  if (reason !== 'http_unhealthy') return 'release';
+  return allocation.healthAction ?? policy.httpAction;
+}
+
 /** `nowIso` is `now` as an ISO string, when the caller has it already (one per cycle, not one per allocation). */
 export function decide(allocation: Allocation, observation: Observation, now: number, policy: HealthPolicy, nowIso = new Date(now).toISOString()): Verdict {
   const previous = allocation.health;
@@ -92,6 +111,7 @@ export function decide(allocation: Allocation, observation: Observation, now: nu
       action: policy.cleanup ? 'release' : 'report',
       reason: 'expired',
       transition: previous.status === 'unhealthy' ? null : 'unhealthy',
+      reported: false,
       changed: previous.reason !== 'expired' || previous.status !== 'unhealthy',
     };
   }
@@ -106,6 +126,7 @@ export function decide(allocation: Allocation, observation: Observation, now: nu
       action: 'keep',
       reason: null,
       transition: null,
+      reported: false,
       changed: false,
     };
   }
@@ -118,6 +139,7 @@ export function decide(allocation: Allocation, observation: Observation, now: nu
       action: 'keep',
       reason: null,
       transition: previous.failures > 0 ? 'recovered' : null,
+      reported: false,
       // Only what must survive a restart makes the state file be rewritten: the failure count
       // and reason. A status going starting → healthy rides along with the next write.
       changed: previous.failures !== 0 || previous.reason !== null,
@@ -126,14 +148,20 @@ export function decide(allocation: Allocation, observation: Observation, now: nu
 
   // When only reporting, the count stops at max_failures: the verdict is made, and the state
   // file is not rewritten every cycle for an allocation that stays failing.
-  const failures = Math.min(previous.failures + 1, policy.maxFailures);
+  // A failing health URL's count does not carry over to another failure: reported, it may sit at
+  // max_failures for long, and a server that then stops listening (while it restarts, say) or
+  // dies gets its own max_failures cycles, as a healthy one would.
+  const carried = previous.reason === 'http_unhealthy' && reason !== 'http_unhealthy' ? 0 : previous.failures;
+  const failures = Math.min(carried + 1, policy.maxFailures);
   const exhausted = failures >= policy.maxFailures;
+  const action = exhausted ? finalAction(allocation, reason, policy) : 'keep';
   return {
     outcome: 'failed',
     health: { failures, status: 'unhealthy', reason, lastCheckAt },
-    action: exhausted ? (policy.cleanup ? 'release' : 'report') : 'keep',
+    action,
     reason,
     transition: previous.failures === 0 ? 'unhealthy' : null,
+    reported: action === 'report' && previous.failures < policy.maxFailures,
     changed: failures !== previous.failures || reason !== previous.reason || previous.status !== 'unhealthy',
   };
 }

@@ -5,6 +5,7 @@ import { memoryStore } from '../../test/helpers/store.js';
 import type { ProcessObservation } from './decide.js';
 import { createHealthMonitor, type HealthSettings, type MonitorHooks } from './monitor.js';
 import { ownerKey, type HealthProbes } from './probes.js';
+import type { ListenerStopper, StoppedHolder } from './stop-listeners.js';
 
 afterEach(() => {
   vi.useRealTimers();
@@ -13,17 +14,31 @@ afterEach(() => {
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 const settings: HealthSettings = {
   enabled: true, checkIntervalMs: 1000, maxFailures: 3, cleanup: true, startupGraceMs: 0,
-  httpTimeoutMs: 100, httpSlowMs: 50, httpExpected: ['2xx'],
+  httpTimeoutMs: 100, httpSlowMs: 50, httpExpected: ['2xx'], httpAction: 'release', killTimeoutMs: 1000,
 };
 
 /** Service svc-<port> owned by `pid` (none for null), created at T0. */
-function allocation(port: number, pid: number | null = 100): Allocation {
-  return record(port, { service: `svc-${port}`, pid, pidStartTime: pid === null ? null : 7, createdAt: new Date(T0).toISOString() });
+function allocation(port: number, pid: number | null = 100, over: Partial<Allocation> = {}): Allocation {
+  return record(port, { service: `svc-${port}`, pid, pidStartTime: pid === null ? null : 7, createdAt: new Date(T0).toISOString(), ...over });
+}
+
+/** An allocation on `port` of pid 100 with a health URL and this action. */
+function withHealthUrl(port: number, healthAction: Allocation['healthAction'] = null): Allocation {
+  return allocation(port, 100, { healthUrl: `http://127.0.0.1:${port}/health`, healthAction });
 }
 
 /** Fake OS: which owners are alive and which ports listen, changeable between cycles. */
 function fakeProbes() {
-  const state = { dead: new Set<number>(), listening: new Set<number>(), unknownPorts: new Set<number>(), unknownOwners: new Set<number>(), processCalls: 0, failNext: false };
+  const state = {
+    dead: new Set<number>(),
+    listening: new Set<number>(),
+    unknownPorts: new Set<number>(),
+    unknownOwners: new Set<number>(),
+    /** Ports whose health URL answers badly. */
+    httpFailing: new Set<number>(),
+    processCalls: 0,
+    failNext: false,
+  };
   const probes: HealthProbes = {
     async processes(owners) {
       state.processCalls++;
@@ -34,9 +49,24 @@ function fakeProbes() {
       return new Map(owners.map((o) => [ownerKey(o.pid, o.startTime), (state.unknownOwners.has(o.pid) ? 'unknown' : state.dead.has(o.pid) ? 'dead' : 'alive') as ProcessObservation]));
     },
     listening: async () => ({ listening: new Set(state.listening), unknown: new Set(state.unknownPorts) }),
-    http: async () => 'healthy',
+    http: async (url) => (state.httpFailing.has(Number(new URL(url).port)) ? 'unhealthy' : 'healthy'),
   };
   return { state, probes };
+}
+
+/** A fake OS for the kill action: the owner's listener on each port is pid 9000+port; a stop finishes when the test says. */
+function fakeStopper() {
+  const stops: Array<{ pids: number[]; signal: AbortSignal; finish(): void }> = [];
+  const stopper: ListenerStopper = {
+    ownHolders: async (port) => [{ pid: 9000 + port, command: 'node server.js' }],
+    stop: (holders, options) =>
+      new Promise<StoppedHolder[]>((resolve) => {
+        const done = (): void => resolve(holders.map((h) => ({ ...h, signal: 'SIGTERM', exited: !options.signal.aborted, error: null })));
+        options.signal.addEventListener('abort', done, { once: true });
+        stops.push({ pids: holders.map((h) => h.pid), signal: options.signal, finish: done });
+      }),
+  };
+  return { stopper, stops };
 }
 
 async function setup(allocations: Allocation[], over: Partial<HealthSettings> = {}) {
@@ -46,20 +76,22 @@ async function setup(allocations: Allocation[], over: Partial<HealthSettings> = 
   for (const a of allocations) store.add(a);
   await store.commit();
   const { state, probes } = fakeProbes();
+  const { stopper, stops } = fakeStopper();
   for (const a of allocations) state.listening.add(a.port);
   const events: string[] = [];
   const hooks: MonitorHooks = {
-    reclaimed: (a, reason, failures) => events.push(`reclaimed ${a.port} ${reason} ${failures}`),
+    reclaimed: (a, reason, failures, kill) => events.push(`reclaimed ${a.port} ${reason} ${failures}${kill ? ` after stopping ${kill.stopped.map((s) => s.pid).join(',')}` : ''}`),
     transition: (a, kind, reason) => events.push(`${kind} ${a.port}${reason ? ` ${reason}` : ''}`),
+    killing: (a, holders) => events.push(`killing ${a.port} ${holders.map((h) => h.pid).join(',')}`),
     cycle: () => undefined,
   };
   const errors: string[] = [];
   const warnings: string[] = [];
   const monitor = createHealthMonitor({
-    store, probes, clock, settings: () => ({ ...settings, ...over }), hooks,
+    store, probes, stopper, clock, settings: () => ({ ...settings, ...over }), hooks,
     log: { info: (_o, m) => warnings.push(`info: ${m}`), warn: (_o, m) => warnings.push(`warn: ${m}`), error: (_o, m) => errors.push(m) },
   });
-  return { store, state, monitor, events, errors, warnings };
+  return { store, state, monitor, events, errors, warnings, stops };
 }
 
 describe('HealthMonitor', () => {
@@ -166,5 +198,71 @@ describe('HealthMonitor', () => {
     state.unknownPorts.add(3000);
     for (let i = 0; i < 3; i++) await monitor.runCycle();
     expect(store.allocations.has(3000)).toBe(false);
+  });
+
+  describe('a failing health URL while the owner lives and the port is held', () => {
+    it('report (the default): marks it unhealthy once, keeps it, and counts a recovery', async () => {
+      const { store, state, monitor, events } = await setup([withHealthUrl(3000)], { httpAction: 'report' });
+      state.httpFailing.add(3000);
+      for (let i = 0; i < 6; i++) await monitor.runCycle();
+      expect(store.allocations.get(3000)?.health).toMatchObject({ failures: 3, status: 'unhealthy', reason: 'http_unhealthy' });
+      expect(events).toEqual(['unhealthy 3000 http_unhealthy', 'reported 3000 http_unhealthy']);
+      expect(monitor.statistics()).toMatchObject({ failing_allocations: 1, reclaimed_total: 0 });
+      state.httpFailing.delete(3000);
+      await monitor.runCycle();
+      expect(store.allocations.get(3000)?.health).toMatchObject({ failures: 0, status: 'healthy' });
+      expect(events.at(-1)).toBe('recovered 3000');
+    });
+
+    it('release: releases it, as a dead owner would be', async () => {
+      const { store, state, monitor, events } = await setup([withHealthUrl(3000)], { httpAction: 'report' });
+      store.replace(withHealthUrl(3000, 'release'));
+      state.httpFailing.add(3000);
+      for (let i = 0; i < 3; i++) await monitor.runCycle();
+      expect(store.allocations.has(3000)).toBe(false);
+      expect(events).toEqual(['unhealthy 3000 http_unhealthy', 'reclaimed 3000 http_unhealthy 3']);
+    });
+
+    it('kill: stops the owner\'s listener once, leaves the allocation to the kill, then releases it', async () => {
+      const { store, state, monitor, events, stops } = await setup([withHealthUrl(3000), withHealthUrl(3001)], { httpAction: 'kill' });
+      state.httpFailing.add(3000);
+      for (let i = 0; i < 3; i++) await monitor.runCycle();
+      await vi.waitFor(() => expect(stops).toHaveLength(1));
+      expect(stops[0]?.pids).toEqual([12000]);
+      // Cycles while the server is being stopped leave it alone: no second kill, no other verdict.
+      state.dead.add(100);
+      for (let i = 0; i < 3; i++) await monitor.runCycle();
+      expect(stops).toHaveLength(1);
+      expect(store.allocations.has(3000)).toBe(true);
+      stops[0]?.finish();
+      await vi.waitFor(() => expect(store.allocations.has(3000)).toBe(false));
+      expect(events).toEqual(['unhealthy 3000 http_unhealthy', 'killing 3000 12000', 'unhealthy 3001 process_dead', 'reclaimed 3001 process_dead 3', 'reclaimed 3000 http_unhealthy 3 after stopping 12000']);
+      expect(monitor.statistics().reclaimed_total).toBe(2);
+    });
+
+    it('kill: releases nothing the owner released meanwhile, and nothing once the monitor stops', async () => {
+      const { store, state, monitor, events, stops } = await setup([withHealthUrl(3000), withHealthUrl(3001)], { httpAction: 'kill' });
+      state.httpFailing.add(3000).add(3001);
+      for (let i = 0; i < 3; i++) await monitor.runCycle();
+      await vi.waitFor(() => expect(stops).toHaveLength(2));
+      // 3000's owner releases it when its server exits, before the kill is over.
+      store.remove(3000);
+      await store.commit();
+      stops[0]?.finish();
+      // 3001: the daemon stops while SIGTERM is still being waited on.
+      await monitor.stop();
+      expect(stops[1]?.signal.aborted).toBe(true);
+      expect(store.allocations.has(3001)).toBe(true);
+      expect(events.filter((e) => e.startsWith('reclaimed'))).toEqual([]);
+    });
+
+    it('anything else than the health URL still releases; cleanup off reports everything', async () => {
+      const { store, state, monitor, events } = await setup([withHealthUrl(3000, 'report'), withHealthUrl(3001, 'kill')], { cleanup: false });
+      state.httpFailing.add(3000).add(3001);
+      for (let i = 0; i < 3; i++) await monitor.runCycle();
+      expect([...store.allocations.keys()]).toEqual([3000, 3001]);
+      expect(events).toContain('reported 3001 http_unhealthy');
+      expect(events).not.toContain(expect.stringMatching(/^killing/));
+    });
   });
 });

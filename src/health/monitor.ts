@@ -4,7 +4,8 @@
  * overlap; a failing cycle never stops the loop; start/stop are idempotent and stop waits for
  * the cycle in flight. Failure counts live in the allocations, so they survive a restart.
  * A check that could not be made (unknown) changes no count; an episode of them is logged once
- * when it begins and once when it ends.
+ * when it begins and once when it ends. A `kill` verdict runs beside the loop (SIGTERM, a wait,
+ * SIGKILL): the allocation is left to it, and released when the owner's listeners are stopped.
  */
 import type { Allocation } from '../protocol/allocation.js';
 import type { HealthStatistics, ReclaimReason } from '../protocol/results.js';
@@ -16,6 +17,7 @@ import { createUnknownEpisodes } from './unknown-episodes.js';
 import type { CycleReport, UnknownChecks } from './cycle-report.js';
 import type { HealthProbes } from './probes.js';
 import type { HealthSettings } from './settings.js';
+import type { ListenerStopper, PortHolder, StoppedHolder } from './stop-listeners.js';
 
 export type { HealthSettings };
 
@@ -25,11 +27,22 @@ export interface MonitorLog {
   error(object: object, message: string): void;
 }
 
+/** How a `kill` verdict went, for the reclaim's audit event. */
+export interface KillDetails {
+  action: 'kill';
+  stopped: StoppedHolder[];
+}
+
 export interface MonitorHooks {
-  /** After the release is durable. */
-  reclaimed(allocation: Allocation, reason: ReclaimReason, failures: number): void;
-  /** After the new health is durable. */
-  transition(allocation: Allocation, kind: 'unhealthy' | 'recovered', reason: ReclaimReason | null, failures: number): void;
+  /** After the release is durable; `kill` when the owner's listeners were stopped first. */
+  reclaimed(allocation: Allocation, reason: ReclaimReason, failures: number, kill?: KillDetails): void;
+  /**
+   * After the new health is durable: the count left 0 (unhealthy), came back to 0 (recovered),
+   * or reached max_failures and the allocation stays (reported).
+   */
+  transition(allocation: Allocation, kind: 'unhealthy' | 'recovered' | 'reported', reason: ReclaimReason | null, failures: number): void;
+  /** A kill verdict: these processes of the owner's tree (maybe none) are about to get SIGTERM. */
+  killing(allocation: Allocation, holders: readonly PortHolder[]): void;
   cycle(report: CycleReport): void;
 }
 
@@ -41,6 +54,8 @@ export interface Timers {
 export interface HealthMonitorDeps {
   store: StateStore;
   probes: HealthProbes;
+  /** Finds and stops the owner's listeners for a kill verdict. */
+  stopper: ListenerStopper;
   clock: Clock;
   /** The settings in force, read on each use (a reload replaces them). */
   settings(): HealthSettings;
@@ -63,8 +78,13 @@ export interface HealthMonitor {
 /** failing_details lists at most this many (failing_allocations counts them all). */
 const FAILING_DETAILS_MAX = 100;
 
+/** The same allocation, not a new one made on its port meanwhile (health updates replace the object). */
+function sameAllocation(a: Allocation, b: Allocation): boolean {
+  return a.createdAt === b.createdAt && a.pid === b.pid && a.pidStartTime === b.pidStartTime;
+}
+
 export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
-  const { store, probes, clock, log, hooks } = deps;
+  const { store, probes, stopper, clock, log, hooks } = deps;
   /** The settings in force, read on each use (a reload replaces them). */
   const settings = (): HealthSettings => deps.settings();
   const timers: Timers = deps.timers ?? { setTimeout: (cb, ms) => setTimeout(cb, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) };
@@ -76,6 +96,8 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
   let lastCycle: CycleReport | null = null;
   let cycles = 0;
   let reclaimedTotal = 0;
+  /** Kill verdicts in progress, by port: the cycle leaves these allocations to them. */
+  const killing = new Map<number, Promise<void>>();
   const unknownEpisodes = createUnknownEpisodes(log, () => probes.lastUnknownCause?.() ?? null);
 
   async function cycle(): Promise<CycleReport> {
@@ -95,6 +117,7 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
 
     const released: Array<{ allocation: Allocation; verdict: Verdict }> = [];
     const transitions: Array<{ allocation: Allocation; verdict: Verdict }> = [];
+    const kills: Allocation[] = [];
     let healthy = 0;
     let unhealthy = 0;
     let unknown = 0;
@@ -104,6 +127,8 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
       const observation = observations.get(allocation);
       // Released or replaced by a request while we looked: that request decided.
       if (!observation || store.allocations.get(allocation.port) !== allocation) continue;
+      // Its listeners are being stopped: the kill releases it.
+      if (killing.has(allocation.port)) continue;
       const verdict = decide(allocation, observation, now, current, nowIso);
       if (observation.process === 'unknown') unknownChecks.process++;
       if (observation.listening === 'unknown') unknownChecks.listen++;
@@ -120,13 +145,16 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
       // Only a changed failure count or reason is journaled; status and lastCheckAt change memory only.
       const updated = store.setHealth(allocation.port, verdict.health, verdict.changed) ?? allocation;
       if (verdict.changed) durableChange = true;
-      if (verdict.transition) transitions.push({ allocation: updated, verdict });
+      if (verdict.transition || verdict.reported) transitions.push({ allocation: updated, verdict });
+      if (verdict.action === 'kill') kills.push(updated);
     }
     if (durableChange) await store.commit();
 
     for (const { allocation, verdict } of transitions) {
-      hooks.transition(allocation, verdict.transition as 'unhealthy' | 'recovered', verdict.reason, verdict.health.failures);
+      if (verdict.transition) hooks.transition(allocation, verdict.transition, verdict.reason, verdict.health.failures);
+      if (verdict.reported) hooks.transition(allocation, 'reported', verdict.reason, verdict.health.failures);
     }
+    for (const allocation of kills) startKill(allocation, current.killTimeoutMs);
     for (const { allocation, verdict } of released) {
       reclaimedTotal++;
       hooks.reclaimed({ ...allocation, health: verdict.health }, verdict.reason as ReclaimReason, verdict.health.failures);
@@ -146,6 +174,31 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
     cycles++;
     hooks.cycle(report);
     return report;
+  }
+
+  /**
+   * Stop the owner's listeners on the port, then release the allocation (unless it ended
+   * meanwhile: its owner released it, say, once its server exited). When the monitor stops
+   * first, the wait ends, no SIGKILL is sent and nothing is released: the next cycle decides again.
+   */
+  function startKill(allocation: Allocation, timeoutMs: number): void {
+    const { port } = allocation;
+    const signal = abort.signal;
+    const task = (async () => {
+      const holders = allocation.pid !== null ? await stopper.ownHolders(port, allocation.pid) : [];
+      if (signal.aborted) return;
+      hooks.killing(allocation, holders);
+      const stopped = holders.length > 0 ? await stopper.stop(holders, { timeoutMs, signal }) : [];
+      const current = store.allocations.get(port);
+      if (signal.aborted || !current || !sameAllocation(current, allocation)) return;
+      store.remove(port);
+      await store.commit();
+      reclaimedTotal++;
+      hooks.reclaimed(current, 'http_unhealthy', current.health.failures, { action: 'kill', stopped });
+    })()
+      .catch((error: unknown) => log.error({ err: error, port }, 'stopping an unhealthy server failed; the next cycle decides again'))
+      .finally(() => killing.delete(port));
+    killing.set(port, task);
   }
 
   function runCycle(): Promise<CycleReport> {
@@ -176,15 +229,15 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
       schedule(options.firstCycleInMs ?? 0);
     },
     async stop() {
-      if (!active) {
-        await inFlight?.catch(() => undefined);
-        return;
-      }
       active = false;
       if (timer !== null) timers.clearTimeout(timer);
       timer = null;
-      abort.abort();
+      // Ends the cycle in flight and any kill's wait; a cycle run by hand afterwards gets a fresh signal.
+      const stopping = abort;
+      abort = new AbortController();
+      stopping.abort();
       await inFlight?.catch(() => undefined);
+      await Promise.all(killing.values());
     },
     runCycle,
     statistics() {

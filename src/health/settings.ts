@@ -7,4 +7,6 @@ export interface HealthSettings extends HealthPolicy {
   httpTimeoutMs: number;
   httpSlowMs: number;
   httpExpected: readonly (number | string)[];
+  /** kill: how long SIGTERM has before SIGKILL. */
+  killTimeoutMs: number;
 }

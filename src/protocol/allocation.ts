@@ -3,7 +3,10 @@
  * Pure schema module: no I/O.
  */
 import { z } from 'zod';
+import { HEALTH_ACTIONS } from './health-action.js';
 import { PID_MAX } from './pid-max.js';
+
+export type { HealthAction } from './health-action.js';
 
 export const portSchema = z.number().int().min(1).max(65535);
 export const pidSchema = z.number().int().min(2).max(PID_MAX);
@@ -55,6 +58,8 @@ export const storedHealthUrlSchema = z
   .max(2048)
   .refine((value) => parseHttpUrl(value) !== null, 'an http:// or https:// URL');
 
+export const healthActionSchema = z.enum(HEALTH_ACTIONS);
+
 export const healthSchema = z.strictObject({
   /** Consecutive failed checks (reset by a good one). */
   failures: z.number().int().min(0),
@@ -83,6 +88,8 @@ export const allocationSchema = z.strictObject({
   /** False for `--no-listen-check`: the allocation lives as long as its owner, listening or not. */
   listenCheck: z.boolean(),
   healthUrl: storedHealthUrlSchema.nullable(),
+  /** What a failing health URL leads to; null: health_monitoring.http_failure_action. */
+  healthAction: healthActionSchema.nullable().default(null),
   health: healthSchema,
 });
 

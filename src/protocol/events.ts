@@ -9,6 +9,8 @@ export type AuditEventType =
   | 'allocation.reclaimed'
   | 'health.unhealthy'
   | 'health.recovered'
+  | 'health.reported'
+  | 'health.killing'
   | 'daemon.started'
   | 'daemon.stopped'
   | 'state.recovered';

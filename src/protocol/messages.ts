@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import {
+  healthActionSchema,
   healthUrlSchema,
   ownerSchema,
   pidSchema,
@@ -47,6 +48,8 @@ export const allocateParamsSchema = z
     owner: ownerSchema.optional(),
     ttlMs: z.number().int().min(1000).max(366 * 24 * 3600 * 1000).optional(),
     healthUrl: healthUrlSchema.optional(),
+    /** What a failing healthUrl leads to (default: the daemon's health_monitoring.http_failure_action). */
+    healthAction: healthActionSchema.optional(),
     listenCheck: z.boolean().optional(),
     cwd: z.string().max(4096).optional(),
     command: z.string().max(4096).optional(),
@@ -58,6 +61,14 @@ export const allocateParamsSchema = z
   .refine((p) => p.port === undefined || !(p.exclude ?? []).includes(p.port), {
     message: 'the exact port is also in exclude',
     path: ['exclude'],
+  })
+  .refine((p) => p.healthAction === undefined || p.healthUrl !== undefined, {
+    message: 'healthAction says what a failing healthUrl leads to: give healthUrl too',
+    path: ['healthAction'],
+  })
+  .refine((p) => p.healthAction !== 'kill' || p.pid !== null, {
+    message: 'healthAction kill stops the owner\'s own processes: a reservation (pid null) has none',
+    path: ['healthAction'],
   });
 
 export const releaseParamsSchema = z

@@ -22,6 +22,16 @@ async function load(files: Record<string, string>) {
 }
 
 describe('start-up: the snapshot and the journal after it', () => {
+  it('brings back an allocation\'s health URL and action from either', async () => {
+    const served = allocation(3001, { pid: 100, healthUrl: 'http://127.0.0.1:3001/health', healthAction: 'kill' });
+    const fromSnapshot = renderSnapshotSync({ journalSeq: 1, allocations: [{ ...served, port: 3000 }], sticky: [] }, Date.parse('2026-01-01T00:00:00Z'));
+    const result = await load({ 'state.json': fromSnapshot, 'state.journal': record(2, { put: toStored(served) }) + record(3, put(3002)) });
+    expect(result.table.allocations.get(3000)).toMatchObject({ healthUrl: 'http://127.0.0.1:3001/health', healthAction: 'kill' });
+    expect(result.table.allocations.get(3001)).toMatchObject({ healthAction: 'kill' });
+    // An allocation without one (and every record written before actions existed) uses the configured default.
+    expect(result.table.allocations.get(3002)?.healthAction).toBeNull();
+  });
+
   it('replays the records after the snapshot, in seq order across segments', async () => {
     const result = await load({
       'state.json': snapshot(2, [3000]),

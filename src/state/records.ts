@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import {
+  healthActionSchema,
   isoTimeSchema,
   ownerSchema,
   pidSchema,
@@ -42,6 +43,7 @@ export const storedAllocationSchema = z.strictObject({
   ttlMs: nullish(z.number().int().min(1000)),
   listenCheck: z.boolean().optional(),
   healthUrl: nullish(storedHealthUrlSchema),
+  healthAction: nullish(healthActionSchema),
   health: storedHealthSchema.optional(),
 });
 
@@ -82,6 +84,7 @@ export function toStored(allocation: Allocation): StoredAllocation {
   if (allocation.ttlMs !== null) record.ttlMs = allocation.ttlMs;
   if (!allocation.listenCheck) record.listenCheck = false;
   if (allocation.healthUrl !== null) record.healthUrl = allocation.healthUrl;
+  if (allocation.healthAction !== null) record.healthAction = allocation.healthAction;
   const { failures, reason } = allocation.health;
   if (failures !== 0 || reason !== null) record.health = { failures, reason };
   return record;
@@ -102,6 +105,7 @@ export function fromStored(record: StoredAllocation, intern: (value: string | nu
     ttlMs: record.ttlMs ?? null,
     listenCheck: record.listenCheck ?? true,
     healthUrl: record.healthUrl ?? null,
+    healthAction: record.healthAction ?? null,
     health: record.health ? durableHealth(record.health.failures, record.health.reason ?? null) : newHealth(),
   };
 }

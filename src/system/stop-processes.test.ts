@@ -86,6 +86,22 @@ describe('stopProcesses', () => {
     expect(outcomes.get(10)?.exited).toBe(true);
   });
 
+  it('stops waiting when aborted, and sends no SIGKILL after that', async () => {
+    const world = fakeWorld({ 10: { startTime: 1, exitsOn: 'SIGKILL' } });
+    const abort = new AbortController();
+    const deps: StopDeps = {
+      ...world.deps,
+      pause: async (ms) => {
+        await world.deps.pause(ms);
+        if (world.elapsed() >= 300) abort.abort();
+      },
+    };
+    const outcomes = await stopProcesses([{ pid: 10 }], { timeoutMs: 10_000, signal: abort.signal, deps });
+    expect(world.sent).toEqual([[10, 'SIGTERM']]);
+    expect(outcomes.get(10)).toEqual({ signal: 'SIGTERM', exited: false, error: 'still running when the wait was stopped' });
+    expect(world.elapsed()).toBeLessThan(1000);
+  });
+
   it('reports a refused signal and a process that survives SIGKILL', async () => {
     const world = fakeWorld({ 10: { startTime: 1, exitsOn: 'SIGTERM', refuses: true }, 11: { startTime: 2, exitsOn: 'SIGKILL', unkillable: true } });
     const outcomes = await stopProcesses([{ pid: 10 }, { pid: 11 }], { timeoutMs: 100, killWaitMs: 300, deps: world.deps });

@@ -36,6 +36,8 @@ export interface StopOptions {
   timeoutMs: number;
   /** How long to wait for the exit after SIGKILL (default 5 s: a process in uninterruptible sleep). */
   killWaitMs?: number;
+  /** Stop waiting when aborted (the daemon stops): no SIGKILL is sent after that, the outcomes say what was seen. */
+  signal?: AbortSignal;
   deps?: Partial<StopDeps>;
 }
 
@@ -83,22 +85,27 @@ export async function stopProcesses(targets: readonly StopTarget[], options: Sto
   const pids = [...outcomes.keys()];
   for (const pid of pids) if (!(await isGone(pid))) send(pid, 'SIGTERM');
 
+  const aborted = (): boolean => options.signal?.aborted === true;
+  let stopWaiting: () => void = () => undefined;
+  const abortedWait = new Promise<void>((resolve) => (stopWaiting = resolve));
+  options.signal?.addEventListener('abort', stopWaiting, { once: true });
   const waitFor = async (waiting: number[], until: number): Promise<number[]> => {
     let left = waiting;
     for (;;) {
       const still: number[] = [];
       for (const pid of left) if (!(await isGone(pid))) still.push(pid);
       left = still;
-      if (left.length === 0 || deps.now() >= until) return left;
-      await deps.pause(Math.min(POLL_MS, Math.max(1, until - deps.now())));
+      if (left.length === 0 || deps.now() >= until || aborted()) return left;
+      await Promise.race([deps.pause(Math.min(POLL_MS, Math.max(1, until - deps.now()))), abortedWait]);
     }
   };
 
   const signalled = pids.filter((pid) => outcomes.get(pid)?.error === null);
   const survivors = await waitFor(signalled, deps.now() + options.timeoutMs);
-  for (const pid of survivors) send(pid, 'SIGKILL');
-  const killed = survivors.filter((pid) => outcomes.get(pid)?.error === null);
-  const unkillable = new Set(await waitFor(killed, deps.now() + (options.killWaitMs ?? 5000)));
+  if (!aborted()) for (const pid of survivors) send(pid, 'SIGKILL');
+  const killed = aborted() ? [] : survivors.filter((pid) => outcomes.get(pid)?.error === null);
+  const unkillable = new Set([...(aborted() ? survivors : []), ...(await waitFor(killed, deps.now() + (options.killWaitMs ?? 5000)))]);
+  options.signal?.removeEventListener('abort', stopWaiting);
 
   for (const pid of pids) {
     const outcome = outcomes.get(pid);
@@ -108,7 +115,7 @@ export async function stopProcesses(targets: readonly StopTarget[], options: Sto
       continue;
     }
     outcome.exited = await isGone(pid);
-    if (!outcome.exited && outcome.error === null) outcome.error = 'still running after SIGKILL';
+    if (!outcome.exited && outcome.error === null) outcome.error = outcome.signal === 'SIGKILL' ? 'still running after SIGKILL' : 'still running when the wait was stopped';
   }
   return outcomes;
 }

@@ -19,6 +19,7 @@ export function allocation(port: number, over: Partial<Allocation> = {}): Alloca
     ttlMs: null,
     listenCheck: true,
     healthUrl: null,
+    healthAction: null,
     health: newHealth(),
     ...over,
   };

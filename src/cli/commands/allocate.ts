@@ -1,4 +1,5 @@
 import { PortsError } from '../../errors.js';
+import type { HealthAction } from '../../protocol/health-action.js';
 import type { AllocateParams } from '../../protocol/messages.js';
 import { PID_MAX } from '../../protocol/pid-max.js';
 import { parsePortRange } from '../../shared/port-range.js';
@@ -23,6 +24,7 @@ export interface AllocateFlags extends CommonFlags {
   owner?: string;
   ttl?: string;
   healthUrl?: string;
+  healthAction?: HealthAction;
   listenCheck?: boolean;
 }
 
@@ -56,6 +58,11 @@ export async function allocateRequest(service: string | undefined, flags: Alloca
     params.ttlMs = ms;
   }
   if (flags.healthUrl !== undefined) params.healthUrl = flags.healthUrl;
+  if (flags.healthAction !== undefined) {
+    if (params.healthUrl === undefined) throw new PortsError('E_USAGE', '--health-action says what a failing --health-url leads to: give --health-url too');
+    if (flags.healthAction === 'kill' && params.pid === null) throw new PortsError('E_USAGE', '--health-action kill stops the owner\'s processes: a reservation (--no-pid) has none');
+    params.healthAction = flags.healthAction;
+  }
   if (flags.listenCheck === false) params.listenCheck = false;
   return params;
 }

@@ -14,7 +14,14 @@ function describe(event: AuditEvent): string {
   // A recovery's reason quotes a parser's view of the file: one line, escaped.
   const why = event.reason ? ` reason=${escapeText(event.reason)}` : '';
   const failures = event.failures !== undefined ? ` failures=${event.failures}` : '';
-  return `${event.time} ${event.type}${what}${why}${failures}`;
+  return `${event.time} ${event.type}${what}${why}${failures}${killNotes(event.details)}`;
+}
+
+/** A kill verdict's processes (health.killing) and a reclaim that followed one. */
+function killNotes(details: Record<string, unknown> | undefined): string {
+  if (!details) return '';
+  const pids = Array.isArray(details['pids']) ? details['pids'].filter((pid): pid is number => typeof pid === 'number') : null;
+  return `${pids ? ` pids=${pids.length > 0 ? pids.join(',') : 'none'}` : ''}${details['action'] === 'kill' ? ' action=kill' : ''}`;
 }
 
 /**
