@@ -89,7 +89,7 @@ describe('report, the default: a failing health URL marks the allocation, keeps 
     expect(eventOf('allocation.reclaimed', port)).toBeUndefined();
     expect(alive(server.child)).toBe(true);
     const { health } = await setup.client.status();
-    expect(health.failing_details).toEqual([expect.objectContaining({ port, reason: 'http_unhealthy' })]);
+    expect(health).toMatchObject({ http_failure_action: 'report', failing_details: [expect.objectContaining({ port, reason: 'http_unhealthy' })] });
 
     await control(recover);
     await waitEvent('health.recovered', port);

@@ -256,6 +256,7 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
         max_failures: settings().maxFailures,
         cleanup_stale_allocations: settings().cleanup,
         startup_grace_ms: settings().startupGraceMs,
+        http_failure_action: settings().httpAction,
         total_allocations: summary.total,
         tracked_allocations: summary.tracked,
         failing_allocations: failing.length,

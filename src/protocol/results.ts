@@ -1,6 +1,7 @@
 /** Result types of each op (plain TypeScript: the client imports these without loading zod). */
 import type { WireError } from '../errors.js';
 import type { Allocation } from './allocation.js';
+import type { HealthAction } from './health-action.js';
 import type { AuditEvent } from './events.js';
 import type { RequestId } from './messages.js';
 
@@ -136,6 +137,8 @@ export interface HealthStatistics {
   cleanup_stale_allocations: boolean;
   /** From the configuration: how long after its creation an allocation may go without a listener. Daemons before this field leave it out. */
   startup_grace_ms: number;
+  /** From the configuration: what a failing health URL leads to when an allocation names no action. Older daemons leave it out. */
+  http_failure_action?: HealthAction;
   total_allocations: number;
   tracked_allocations: number;
   failing_allocations: number;
