@@ -22,7 +22,7 @@ export const HELP_EXAMPLES: Readonly<Record<string, ReadonlyArray<readonly [comm
     ['ports status', 'a table on a terminal, tab-separated lines in a pipe'],
     ['ports status --summary', 'counts and the health monitor only'],
     ['ports status --service web --json', 'one service, as JSON'],
-    ['ports status --health unhealthy', 'what the health monitor would reclaim'],
+    ['ports status --health unhealthy', 'what is failing its checks (a failing health URL stays, reported)'],
   ],
   run: [
     ['ports run -- npm run dev', 'PORT, HOST and PORTS_SERVICE set for the command'],
