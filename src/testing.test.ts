@@ -31,6 +31,18 @@ describe('createTestDaemon: defaults', () => {
   });
 });
 
+describe('createTestDaemon: busy ports', () => {
+  it('never adopts one: no process stands behind it, so an exact request stays a conflict', async () => {
+    await using daemon = await createTestDaemon({ busyPorts: [3000] });
+    const client = await daemon.connect();
+    await expect(client.allocate({ service: 'web', port: 3000, pid: process.pid })).rejects.toMatchObject({
+      code: 'E_CONFLICT',
+      message: 'Port 3000 is in use by another process',
+    });
+    expect(await client.allocate({ service: 'web', pid: process.pid })).toMatchObject({ adopted: false, existing: false, allocation: { port: 3001 } });
+  });
+});
+
 describe('createTestDaemon: close', () => {
   it('closes the clients it handed out, and refuses new ones', async () => {
     const daemon = await createTestDaemon();

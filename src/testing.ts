@@ -102,6 +102,8 @@ export async function createTestDaemon(options: TestDaemonOptions = {}): Promise
     // The fake OS: busyPorts are in use and listening; owner processes are real.
     probe: { isFree: async (port) => !busyPorts.has(port) },
     processes: options.processes ?? procInspector,
+    // No process stands behind a busy port, so an exact request for one stays a conflict (never adopted).
+    holders: async () => ({ inTree: [], others: [] }),
     healthProbes: { processes: system.processes, http: system.http, listening: async () => ({ listening: new Set(busyPorts), unknown: new Set<number>() }) },
     // Nothing really listens on a fake OS's ports: a kill verdict only releases.
     stopper: noListenerStopper,

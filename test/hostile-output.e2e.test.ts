@@ -54,7 +54,9 @@ describe('process-provided text in human output', () => {
     expect(who.code).toBe(0);
     expectHarmless(who.stdout);
     expect(who.stdout).toContain(`  listening: pid ${pid} ${process.execPath} -e eval(process.env.SCRIPT) ${SHOWN}\n`);
-    expect(who.stdout.trimEnd().split('\n')).toHaveLength(3);
+    // port, allocated: no, the listener, and the command that would register it.
+    expect(who.stdout.trimEnd().split('\n')).toHaveLength(4);
+    expect(who.stdout).toMatch(new RegExp(`\n  to register it: ports allocate \\S+ --port ${port} --pid ${pid}\n$`));
 
     const json = JSON.parse((await runCli(['who', String(port), '--json'], env)).stdout) as { listeners: Array<{ pid: number; command: string }> };
     expect(json.listeners).toEqual([{ pid, command: expect.stringContaining(EVIL) }]);

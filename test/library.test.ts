@@ -66,6 +66,14 @@ describe('allocatePort', () => {
     const range = portNumbers(allocation.port, allocation.port);
     await expect(allocatePort({ ...at, range })).rejects.toMatchObject({ code: 'E_NO_FREE_PORT' });
   });
+
+  it('gives this process an exact port it already listens on (adopted)', async () => {
+    const { at, client, holder } = await daemon();
+    const mine = await holdPort();
+    expect(await allocatePort({ ...at, service: 'mine', port: mine })).toBe(mine);
+    expect(await holder(mine)).toMatchObject({ service: 'mine', pid: process.pid });
+    expect((await client.events({ limit: 10 })).events.at(-1)).toMatchObject({ type: 'allocation.created', details: { adopted: true, listener: { pid: process.pid } } });
+  });
 });
 
 describe('releasePort', () => {

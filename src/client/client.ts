@@ -1,6 +1,6 @@
 import { PortsError } from '../errors.js';
 import type { AllocateParams, CleanupParams, EventsParams, ReleaseParams, RenewParams, StatusParams, TransferParams } from '../protocol/messages.js';
-import type { AuditEvent, HelloResult, ResultByOp } from '../protocol/results.js';
+import type { AllocateResult, AuditEvent, HelloResult, ResultByOp } from '../protocol/results.js';
 import { PACKAGE_VERSION, PROTOCOL_VERSION } from '../version.js';
 import { reachDaemon, type ConnectOptions } from './connect.js';
 import { describeRefusal } from './refusal.js';
@@ -61,9 +61,15 @@ export class PortsClient {
     return this.#hello;
   }
 
-  /** Hand out a port. `pid: null` makes a reservation that only release, ttl or cleanup ends. */
-  allocate(params: AllocateParams): Promise<ResultByOp['allocate']> {
-    return this.#call('allocate', params);
+  /**
+   * Hand out a port. `pid: null` makes a reservation that only release, ttl or cleanup ends. An
+   * exact `port` that the owner pid (or a process of its tree) already listens on is adopted:
+   * registered as it is, with `adopted: true`.
+   */
+  async allocate(params: AllocateParams): Promise<ResultByOp['allocate']> {
+    // A daemon from before adoption leaves `adopted` out: it never adopts.
+    const result: Omit<AllocateResult, 'adopted'> & { adopted?: boolean } = await this.#call('allocate', params);
+    return { ...result, adopted: result.adopted ?? false };
   }
 
   release(params: ReleaseParams): Promise<ResultByOp['release']> {

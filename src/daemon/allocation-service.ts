@@ -1,6 +1,7 @@
 /**
  * Allocation and release against the store: the pure plan, the OS view (bind test on the chosen
  * candidate only), then the durable commit. Concurrent requests never probe or take the same port.
+ * An exact port already held by the owner's own process tree is adopted rather than refused.
  */
 import { exhaustedMessage, isSameOwner, planAllocation, rangeKey } from '../allocator/plan.js';
 import { inRange } from '../shared/port-range.js';
@@ -11,10 +12,13 @@ import type { AllocateParams, ReleaseParams } from '../protocol/messages.js';
 import type { AllocateResult, ReleaseResult } from '../protocol/results.js';
 import type { Clock } from '../shared/clock.js';
 import type { StateStore } from '../state/store.js';
+import type { Listener } from '../system/listeners.js';
+import type { PortHolderLookup } from '../system/port-holders.js';
 import type { PortProbe } from '../system/port-probe.js';
 import { checkOwner } from '../system/owner-check.js';
 import type { OwnerProcess, ProcessInspector } from '../system/process-info.js';
 import { ownerError } from './owner-error.js';
+import { portInUseError } from './port-conflict.js';
 
 export interface AllocationServiceDeps {
   store: StateStore;
@@ -22,9 +26,11 @@ export interface AllocationServiceDeps {
   settings(): AllocationSettings;
   probe: PortProbe;
   processes: ProcessInspector;
+  /** Who holds a port the bind test found in use (an exact port only: to adopt it, or to name the holders). */
+  holders: PortHolderLookup;
   clock: Clock;
-  /** Called after a change is durable (audit, metrics). */
-  onAllocated?(allocation: Allocation): void;
+  /** Called after a change is durable (audit, metrics); `adopted` is the listener of an adopted port. */
+  onAllocated?(allocation: Allocation, adopted: Listener | null): void;
   onReleased?(allocation: Allocation, reason: 'released'): void;
 }
 
@@ -97,7 +103,7 @@ export function createAllocationService(deps: AllocationServiceDeps): Allocation
   /** An existing allocation is only reported once it is on disk (its write may still be in flight). */
   async function existingResult(allocation: Allocation, warnings: string[]): Promise<AllocateResult> {
     await store.whenDurable();
-    return { allocation, existing: true, sticky: false, warnings };
+    return { allocation, existing: true, adopted: false, sticky: false, warnings };
   }
 
   async function build(params: AllocateParams, port: number, type: string | null, startTime: number | null): Promise<Allocation> {
@@ -125,15 +131,20 @@ export function createAllocationService(deps: AllocationServiceDeps): Allocation
     };
   }
 
-  /** Bind-test a port no one else is testing; false when held by the OS or another request. */
-  async function probeExclusive(port: number): Promise<boolean> {
-    if (probing.has(port)) return false;
+  /** Bind-test a port no one else is testing: `probing` when another request of ours is testing it. */
+  async function probePort(port: number): Promise<'free' | 'in_use' | 'probing'> {
+    if (probing.has(port)) return 'probing';
     probing.add(port);
     try {
-      return await probe.isFree(port);
+      return (await probe.isFree(port)) ? 'free' : 'in_use';
     } finally {
       probing.delete(port);
     }
+  }
+
+  /** False when held by the OS or another request. */
+  async function probeExclusive(port: number): Promise<boolean> {
+    return (await probePort(port)) === 'free';
   }
 
   /** Record a new allocation; null when the port was taken while we awaited. */
@@ -143,7 +154,7 @@ export function createAllocationService(deps: AllocationServiceDeps): Allocation
     port: number,
     type: string | null,
     startTime: number | null,
-    extra: { sticky: boolean; warnings: string[] },
+    extra: { sticky: boolean; warnings: string[]; adopted?: Listener },
   ): Promise<AllocateResult | null> {
     const allocation = await build(params, port, type, startTime);
     // Re-check after the awaits: the same service and pid may have been allocated meanwhile
@@ -154,8 +165,29 @@ export function createAllocationService(deps: AllocationServiceDeps): Allocation
     checkOwnerLimit(params.owner);
     store.add(allocation);
     await store.commit();
-    deps.onAllocated?.(allocation);
-    return { allocation, existing: false, ...extra };
+    deps.onAllocated?.(allocation, extra.adopted ?? null);
+    return { allocation, existing: false, adopted: extra.adopted !== undefined, sticky: extra.sticky, warnings: extra.warnings };
+  }
+
+  /**
+   * An exact port the bind test found in use: adopted when only the owner's process tree holds
+   * it (a server started before it was registered), else E_CONFLICT naming who holds it. A
+   * reservation never adopts.
+   */
+  async function adoptOrRefuse(
+    params: AllocateParams,
+    reuseService: string | undefined,
+    plan: { port: number; type: string | null; warnings: string[] },
+    startTime: number | null,
+  ): Promise<AllocateResult> {
+    const { inTree, others } = await deps.holders(plan.port, params.pid);
+    // The owner's own process listening is the one to name, else the first of its tree.
+    const listener = inTree.find((holder) => holder.pid === params.pid) ?? inTree[0];
+    if (params.pid !== null && others.length === 0 && listener !== undefined) {
+      const result = await commitNew(params, reuseService, plan.port, plan.type, startTime, { sticky: false, warnings: plan.warnings, adopted: listener });
+      if (result) return result;
+    }
+    throw portInUseError(plan.port, others);
   }
 
   async function allocate(params: AllocateParams, options: AllocateOptions = {}): Promise<AllocateResult> {
@@ -185,9 +217,10 @@ export function createAllocationService(deps: AllocationServiceDeps): Allocation
       case 'error':
         throw new PortsError(plan.code, plan.message, plan.details);
       case 'exact': {
-        const free = await probeExclusive(plan.port);
-        const result = free ? await commitNew(params, reuseService, plan.port, plan.type, owner.startTime, { sticky: false, warnings: plan.warnings }) : null;
-        if (!result) throw new PortsError('E_CONFLICT', `Port ${plan.port} is in use by another process`, { port: plan.port });
+        const probed = await probePort(plan.port);
+        if (probed === 'in_use') return adoptOrRefuse(params, reuseService, plan, owner.startTime);
+        const result = probed === 'free' ? await commitNew(params, reuseService, plan.port, plan.type, owner.startTime, { sticky: false, warnings: plan.warnings }) : null;
+        if (!result) throw portInUseError(plan.port, []);
         return result;
       }
       case 'search': {

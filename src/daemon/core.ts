@@ -6,6 +6,7 @@ import { isPortsError } from '../errors.js';
 import type { DaemonInfo } from '../protocol/results.js';
 import type { Clock } from '../shared/clock.js';
 import type { StateStore } from '../state/store.js';
+import type { PortHolderLookup } from '../system/port-holders.js';
 import type { PortProbe } from '../system/port-probe.js';
 import type { ProcessInspector } from '../system/process-info.js';
 import { createHealthMonitor, type HealthMonitor, type Timers } from '../health/monitor.js';
@@ -34,6 +35,8 @@ export interface CoreDeps {
   store: StateStore;
   probe: PortProbe;
   processes: ProcessInspector;
+  /** Who holds a port an exact allocate found in use. */
+  holders: PortHolderLookup;
   healthProbes: HealthProbes;
   /** Finds and stops an owner's listeners for the HealthMonitor's kill action. */
   stopper: ListenerStopper;
@@ -69,9 +72,14 @@ export function createDaemonCore(deps: CoreDeps): DaemonCore {
     settings: () => settings.current().allocation,
     probe: deps.probe,
     processes: deps.processes,
+    holders: deps.holders,
     clock,
-    onAllocated(allocation) {
-      audit.record({ type: 'allocation.created', allocation: auditAllocation(allocation) });
+    onAllocated(allocation, adopted) {
+      audit.record({
+        type: 'allocation.created',
+        allocation: auditAllocation(allocation),
+        ...(adopted ? { details: { adopted: true, listener: { pid: adopted.pid, command: adopted.command } } } : {}),
+      });
     },
     onReleased: (allocation, reason) => recordRelease(allocation, reason),
   });
@@ -81,7 +89,7 @@ export function createDaemonCore(deps: CoreDeps): DaemonCore {
     async allocate(params, options) {
       try {
         const result = await service.allocate(params, options);
-        metrics.allocationsTotal.inc({ result: result.existing ? 'existing' : 'new' });
+        metrics.allocationsTotal.inc({ result: result.existing ? 'existing' : result.adopted ? 'adopted' : 'new' });
         return result;
       } catch (error) {
         const code = isPortsError(error) ? error.code : 'E_INTERNAL';

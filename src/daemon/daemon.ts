@@ -23,6 +23,7 @@ import { createFsStorage } from '../state/storage-fs.js';
 import type { StateStore } from '../state/store.js';
 import { readEphemeralRange } from '../system/ephemeral-range.js';
 import { readFdLimit } from '../system/fd-limit.js';
+import { findPortHolders } from '../system/port-holders.js';
 import { createBindProbe, describeBindPlan, detectBindPlan } from '../system/port-probe.js';
 import { ensurePrivateDir } from '../system/private-dir.js';
 import { createProcInspector, type ProcessInspector } from '../system/process-info.js';
@@ -293,6 +294,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       store,
       probe: createBindProbe(bindPlan),
       processes,
+      holders: findPortHolders,
       healthProbes: options.healthProbes ?? createSystemProbes(),
       stopper: createListenerStopper(),
       clock,

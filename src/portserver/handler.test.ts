@@ -29,6 +29,7 @@ async function setup(options: { pool?: PortserverPool; busy?: number[]; processe
       settings: () => ({ policy, maxAllocationsPerOwner: 100 }),
       probe: { isFree: async (port) => !busy.has(port) },
       processes: options.processes ?? procInspector,
+      holders: async () => ({ inTree: [], others: [] }),
       clock: systemClock,
     });
   const handle = createPortserverHandler({

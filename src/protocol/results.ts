@@ -31,6 +31,12 @@ export interface AllocateResult {
   allocation: Allocation;
   /** True when an existing allocation of the same service and pid was returned (idempotent). */
   existing: boolean;
+  /**
+   * True when the exact `port` was already held by the owner pid or a process of its tree
+   * (its child, its process group or session) and was registered as it is: the server
+   * listened before it was allocated. False otherwise, and for an `existing` answer.
+   */
+  adopted: boolean;
   /** True when the service got the port it had last time. */
   sticky: boolean;
   warnings: string[];

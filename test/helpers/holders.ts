@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { basename, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { onTestFinished } from 'vitest';
 
@@ -43,13 +44,18 @@ function track(child: ChildProcess): Promise<NodeJS.Signals | null> {
 
 /**
  * A process holding sockets (`tcp:127.0.0.1:0`, `udp:::1:0` …; port 0 lets the kernel pick),
- * SIGKILLed when the test ends. `uid` runs it as another user (root only).
+ * SIGKILLed when the test ends. `uid` runs it as another user (root only). `cwd` is its working
+ * folder; without one, `shortCommand` runs it from the fixtures folder as `node listen.mjs …`, so
+ * its whole command line fits where a message cuts command lines short.
  */
-export async function startHolder(specs: string[], options: { ignoreTerm?: boolean; uid?: number } = {}): Promise<Holder> {
-  const args = [LISTEN_FIXTURE, ...(options.ignoreTerm ? ['--ignore-term'] : []), ...specs];
+export async function startHolder(specs: string[], options: { ignoreTerm?: boolean; uid?: number; cwd?: string; shortCommand?: boolean } = {}): Promise<Holder> {
+  const script = options.shortCommand ? basename(LISTEN_FIXTURE) : LISTEN_FIXTURE;
+  const cwd = options.cwd ?? (options.shortCommand ? dirname(LISTEN_FIXTURE) : undefined);
+  const args = [script, ...(options.ignoreTerm ? ['--ignore-term'] : []), ...specs];
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'inherit'],
     ...(options.uid !== undefined ? { uid: options.uid, gid: options.uid } : {}),
+    ...(cwd !== undefined ? { cwd } : {}),
   });
   const exited = track(child);
   const line = await firstLine(child, 10_000);

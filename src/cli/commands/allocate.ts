@@ -10,6 +10,7 @@ import { ciOwner } from '../ci-owner.js';
 import { graceHint, isShell, mayNeedGraceHint } from '../allocate-hint.js';
 import type { PortsClient } from '../../client/client.js';
 import type { AllocateResult } from '../../protocol/results.js';
+import { adoptedNote } from '../adoption.js';
 
 export interface AllocateFlags extends CommonFlags {
   type?: string;
@@ -73,16 +74,25 @@ export async function runAllocate(service: string | undefined, flags: AllocateFl
   try {
     const result = await client.allocate(request);
     if (flags.json) {
-      ctx.out.json({ port: result.allocation.port, existing: result.existing, sticky: result.sticky, warnings: result.warnings, allocation: result.allocation });
+      const { allocation, existing, adopted, sticky, warnings } = result;
+      ctx.out.json({ port: allocation.port, existing, adopted, sticky, warnings, allocation });
     } else {
       for (const warning of result.warnings) ctx.out.message(`warning: ${warning}`);
       ctx.out.result(String(result.allocation.port));
-      await printGraceHint(result, flags, ctx, client);
+      if (result.adopted) await printAdopted(result, ctx);
+      else await printGraceHint(result, flags, ctx, client);
     }
     return 0;
   } finally {
     await client.close();
   }
+}
+
+/** Which process already listens on the port the daemon adopted (from /proc, as `ports who` finds it). */
+async function printAdopted({ allocation }: AllocateResult, ctx: CliContext): Promise<void> {
+  const { listenersOn } = await import('../../system/listeners.js');
+  const listeners = (await listenersOn([allocation.port], { allHolders: true })).get(allocation.port) ?? [];
+  ctx.out.message(adoptedNote(allocation.port, allocation.pid, listeners));
 }
 
 /** The grace-period hint (src/cli/allocate-hint.ts), when a person at a terminal may fall into that trap. */

@@ -1,11 +1,21 @@
 import { formatAge } from '../duration.js';
 import { escapeText } from '../../shared/escape.js';
-import { listenersOn } from '../../system/listeners.js';
+import { listenersOn, type Listener } from '../../system/listeners.js';
+import { readCwd } from '../../system/proc-stat.js';
+import { adoptSuggestion, serviceFromFolder, type AdoptSuggestion } from '../adoption.js';
 import type { CliContext, CommonFlags } from '../context.js';
 import { parsePortArgument } from '../flags.js';
 
+/** For a port nobody allocated: the command that registers its (first known) listener, named after its folder when it can be. */
+async function suggestAdopting(port: number, listeners: readonly Listener[], ctx: CliContext): Promise<AdoptSuggestion | null> {
+  const listener = listeners.find((candidate) => candidate.pid !== null);
+  if (!listener?.pid) return null;
+  return adoptSuggestion(port, listener, serviceFromFolder(await readCwd(listener.pid), ctx.env['HOME']));
+}
+
 /**
- * `ports who PORT`: the allocation holding it and the processes listening on it (from /proc).
+ * `ports who PORT`: the allocation holding it and the processes listening on it (from /proc);
+ * for a listener with no allocation, the `ports allocate` that adopts it.
  * Command lines are another process's text: escaped for the terminal, raw in --json.
  */
 export async function runWho(portText: string, flags: CommonFlags, ctx: CliContext): Promise<number> {
@@ -18,8 +28,9 @@ export async function runWho(portText: string, flags: CommonFlags, ctx: CliConte
     await client.close();
   }
   const listeners = (await listenersOn([port])).get(port) ?? [];
+  const adopt = allocation ? null : await suggestAdopting(port, listeners, ctx);
   if (flags.json) {
-    ctx.out.json({ port, allocation, listeners: listeners.map(({ pid, command }) => ({ pid, command })) });
+    ctx.out.json({ port, allocation, listeners: listeners.map(({ pid, command }) => ({ pid, command })), adopt });
     return 0;
   }
   ctx.out.result(`port ${port}`);
@@ -38,5 +49,6 @@ export async function runWho(portText: string, flags: CommonFlags, ctx: CliConte
   for (const listener of listeners) {
     ctx.out.result(`  listening: ${listener.pid === null ? 'a process of another user' : `pid ${listener.pid}`}${listener.command ? ` ${escapeText(listener.command)}` : ''}`);
   }
+  if (adopt) ctx.out.result(`  to register it: ${adopt.command}`);
   return 0;
 }
