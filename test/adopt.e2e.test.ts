@@ -68,6 +68,10 @@ describe('adopting a server that already listens', () => {
     const allocated = await run('allocate', 'web', '--port', String(port), '--pid', String(holder.pid), '--json');
     expect(allocated.code, allocated.stderr).toBe(0);
     expect(JSON.parse(allocated.stdout)).toMatchObject({ port, existing: false, adopted: true, allocation: { port, service: 'web', pid: holder.pid } });
+    // It already listens: healthy from the first cycles, not "starting" for the grace period.
+    const createdAt = Date.parse(daemon.store.allocations.get(port)?.createdAt ?? '');
+    await waitFor(() => daemon.store.allocations.get(port)?.health.status === 'healthy', 'the adopted server to be seen healthy');
+    expect(Date.now() - createdAt).toBeLessThan(2000);
 
     const who = await run('who', String(port));
     expect(who.stdout).toContain(`  allocated: web to pid ${holder.pid}`);

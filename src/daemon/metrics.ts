@@ -35,7 +35,7 @@ export function createMetrics(options: { allocations: () => number; defaults: bo
     registry,
     allocationsTotal: new Counter({
       name: 'ports_allocations_total',
-      help: 'Allocate requests by result (new, existing, conflict, no_free_port, error)',
+      help: 'Allocate requests by result (new, existing, adopted, conflict, no_free_port, error)',
       labelNames: ['result'],
       registers: [registry],
     }),

@@ -80,6 +80,15 @@ describe('decide', () => {
     });
   });
 
+  it('inside the grace period, counts nothing listening (or not knowable) as starting, and a listener as healthy', () => {
+    for (const listening of [false, 'unknown'] as const) {
+      expect(decide(allocation(), { process: 'alive', listening, http: null }, T0 + 1000, policy)).toMatchObject({
+        outcome: 'passed', action: 'keep', health: { status: 'starting', failures: 0 },
+      });
+    }
+    expect(decide(allocation(), { process: 'alive', listening: true, http: null }, T0 + 1000, policy)).toMatchObject({ health: { status: 'healthy', failures: 0 } });
+  });
+
   it('classifies a slow HTTP answer as slow, not as a failure', () => {
     expect(decide(allocation(), { ...ok, http: 'slow' }, T0 + 20_000, policy)).toMatchObject({ reason: null, health: { status: 'slow', failures: 0 } });
   });
@@ -152,8 +161,8 @@ describe('checksFor', () => {
     expect(checksFor(allocation({ pid: null }), T0 + 20_000, 10_000)).toEqual({ process: false, listen: false, http: false });
   });
 
-  it('skips the listen check inside the grace period and with --no-listen-check', () => {
-    expect(checksFor(allocation(), T0 + 9_999, 10_000)).toEqual({ process: true, listen: false, http: false });
+  it('looks for a listener inside the grace period too (only to see it), never with --no-listen-check; HTTP only after it', () => {
+    expect(checksFor(allocation(), T0 + 9_999, 10_000)).toEqual({ process: true, listen: true, http: false });
     expect(checksFor(allocation({ listenCheck: false }), T0 + 20_000, 10_000)).toEqual({ process: true, listen: false, http: false });
     expect(checksFor(allocation({ healthUrl: 'http://127.0.0.1:3000/' }), T0 + 20_000, 10_000)).toEqual({ process: true, listen: true, http: true });
   });

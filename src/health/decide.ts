@@ -67,8 +67,9 @@ export function checksFor(allocation: Allocation, now: number, graceMs: number):
   const pastGrace = !inGrace(allocation, now, graceMs);
   return {
     process: owned,
-    // A reservation (no pid) lives until release, ttl or cleanup: no listen or HTTP check.
-    listen: owned && allocation.listenCheck && pastGrace,
+    // A reservation (no pid) lives until release, ttl or cleanup: no listen or HTTP check. Inside
+    // the grace period the port is looked at too, but only a listener seen counts (decide).
+    listen: owned && allocation.listenCheck,
     // Only loopback URLs are ever requested (an older state file may hold another).
     http: owned && allocation.healthUrl !== null && isLoopbackUrl(allocation.healthUrl) && pastGrace,
   };
@@ -116,6 +117,11 @@ export function decide(allocation: Allocation, observation: Observation, now: nu
     };
   }
 
+  // Inside the start-up grace period nothing need listen yet: a listener seen makes the status
+  // healthy (a server that started fast, or one adopted), anything else is just "starting".
+  if (observation.listening !== null && observation.listening !== true && inGrace(allocation, now, policy.startupGraceMs)) {
+    observation = { ...observation, listening: null };
+  }
   const reason = failureReason(observation);
   // A failure seen by a check that could be made counts; otherwise a check that could not be
   // made leaves everything as it was: the count neither grows nor resets.
