@@ -1,11 +1,11 @@
 /**
  * The HealthMonitor's `kill` action on the OS: which processes hold an allocation's port and
  * belong to its owner (the owner itself, a descendant, or a member of the owner's process group
- * or session — system/listeners.ts `belongsTo`), and stopping them (SIGTERM, SIGKILL after the
+ * or session — system/port-holders.ts, as adopting finds them), and stopping them (SIGTERM, SIGKILL after the
  * timeout — system/stop-processes.ts). A process outside the owner's tree is never signalled,
  * nor pid 1 or the daemon itself.
  */
-import { belongsTo, listenersOn } from '../system/listeners.js';
+import { findPortHolders } from '../system/port-holders.js';
 import { stopProcesses } from '../system/stop-processes.js';
 
 export interface PortHolder {
@@ -30,11 +30,11 @@ export interface ListenerStopper {
 export function createListenerStopper(): ListenerStopper {
   return {
     async ownHolders(port, ownerPid) {
-      const listeners = (await listenersOn([port], { allHolders: true })).get(port) ?? [];
+      const { inTree } = await findPortHolders(port, ownerPid);
       const own: PortHolder[] = [];
-      for (const { pid, command } of listeners) {
+      for (const { pid, command } of inTree) {
         if (pid === null || pid <= 1 || pid === process.pid || own.some((holder) => holder.pid === pid)) continue;
-        if (await belongsTo(pid, ownerPid)) own.push({ pid, command });
+        own.push({ pid, command });
       }
       return own;
     },
