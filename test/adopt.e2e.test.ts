@@ -115,8 +115,8 @@ describe('adopting a server that already listens', () => {
     expect(refused.code).toBe(6);
     expect(refused.stdout).toBe('');
     expect(refused.stderr).not.toContain('\u001b');
-    // The daemon escapes the command line in its message; the CLI escapes every message once more (its backslash doubles).
-    expect(refused.stderr).toBe(`ports: Port ${port} is in use by pid ${holder.pid} (${process.execPath} listen.mjs --name=\\\\x1b[31mred tcp:127.0.0.1:0)\n`);
+    // The daemon escapes the command line in its message; the CLI prints it as it is (no doubled backslash).
+    expect(refused.stderr).toBe(`ports: Port ${port} is in use by pid ${holder.pid} (${process.execPath} listen.mjs --name=\\x1b[31mred tcp:127.0.0.1:0)\n`);
 
     await expect(client.allocate({ service: 'web', port, pid: owner.pid ?? 0 })).rejects.toMatchObject({
       code: 'E_CONFLICT',

@@ -32,4 +32,8 @@ describe('escapeMessage', () => {
   it('keeps our own line breaks and escapes the rest', () => {
     expect(escapeMessage('Invalid configuration:\n  types.web: "\u001b[2J"')).toBe('Invalid configuration:\n  types.web: "\\x1b[2J"');
   });
+
+  it('leaves backslashes alone, so text the daemon escaped already is not escaped twice', () => {
+    expect(escapeMessage('Port 3001 is in use by pid 7 (evil\\x1b[2J\u001b[31m C:\\temp)')).toBe('Port 3001 is in use by pid 7 (evil\\x1b[2J\\x1b[31m C:\\temp)');
+  });
 });

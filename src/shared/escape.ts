@@ -35,10 +35,15 @@ export function escapeJsonText(json: string): string {
   return json.replace(UNSAFE_IN_JSON, escapeChar);
 }
 
+const UNSAFE_BUT_BACKSLASH = new RegExp(`[\\u0000-\\u001f${BEYOND_JSON}]`, 'g');
+
 /**
  * A message of our own that may quote such text: its line breaks are kept (messages such as the
  * configuration errors span lines), every other control character is escaped as above.
+ * Backslashes are left as they are: a daemon's message arrives with other processes' text
+ * escaped already (`Port 3001 is in use by pid 1234 (evil\x1b[2J)`), and escaping it again
+ * would double them. A backslash cannot move the cursor or end a line.
  */
 export function escapeMessage(text: string): string {
-  return text.split('\n').map(escapeText).join('\n');
+  return text.split('\n').map((line) => line.replace(UNSAFE_BUT_BACKSLASH, escapeChar)).join('\n');
 }
