@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { HealthAction } from '../src/protocol/allocation.js';
 import type { AuditEvent } from '../src/protocol/events.js';
 import { cliEnv, clientFor, startTestDaemon, waitFor } from './helpers/daemon.js';
-import { startServer, startSleeper, testPort } from './helpers/processes.js';
+import { SERVER_FIXTURE, startServer, startSleeper, testPort } from './helpers/processes.js';
 import { runCli } from './helpers/run-cli.js';
 import { useTempDir } from './helpers/temp-dir.js';
 
@@ -161,6 +161,28 @@ describe('kill: a failing health URL stops the listener in the owner\'s tree, th
     expect(Date.now() - started).toBeGreaterThanOrEqual(500);
     const reclaimed = await setup.waitEvent('allocation.reclaimed', port);
     expect(reclaimed).toMatchObject({ details: { action: 'kill', stopped: [expect.objectContaining({ pid: server.pid, signal: 'SIGKILL', exited: true })] } });
+  });
+
+  it('under ports run: the command is stopped, ports run exits with it, and the allocation ends once', async () => {
+    const dir = useTempDir();
+    const daemon = await startTestDaemon(dir, { health_monitoring: { check_interval_ms: INTERVAL, max_failures: MAX_FAILURES, startup_grace_ms: GRACE, http_timeout_ms: 300, kill_timeout_ms: 500 } });
+    const follower = await clientFor(daemon.socketPath);
+    const events: AuditEvent[] = [];
+    await follower.events({ follow: true, limit: 0, onEvent: (event) => events.push(event) });
+    const port = await testPort();
+    const url = `http://127.0.0.1:${port}/health`;
+    const result = await runCli(
+      ['run', '--port', String(port), '--health-url', url, '--health-action', 'kill', '--quiet', '--', process.execPath, SERVER_FIXTURE, String(port), '--delay', '0', '--status', '500'],
+      cliEnv(dir, { PORTS_NO_AUTOSTART: '1' }),
+      30_000,
+    );
+    // The command died of the SIGTERM; ports run reports it as a shell would.
+    expect(result.code, result.stderr).toBe(143);
+    await waitFor(() => !daemon.store.allocations.has(port), 'the allocation to end');
+    const killing = events.find((e) => e.type === 'health.killing');
+    expect(killing?.details?.['pids']).toEqual([expect.any(Number)]);
+    await new Promise((resolve) => setTimeout(resolve, INTERVAL * 3));
+    expect(events.filter((e) => (e.type === 'allocation.released' || e.type === 'allocation.reclaimed') && e.allocation?.port === port)).toHaveLength(1);
   });
 
   it('never signals a process outside the owner\'s tree: it only releases', async () => {
