@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { HealthAction } from '../src/protocol/allocation.js';
 import type { AuditEvent } from '../src/protocol/events.js';
 import { cliEnv, clientFor, startTestDaemon, waitFor } from './helpers/daemon.js';
+import { healthDaemon as startHealthDaemon } from './helpers/health-daemon.js';
 import { SERVER_FIXTURE, startServer, startSleeper, testPort } from './helpers/processes.js';
 import { runCli } from './helpers/run-cli.js';
 import { useTempDir } from './helpers/temp-dir.js';
@@ -17,38 +18,9 @@ const MAX_FAILURES = 2;
 // Generous: a loaded CI machine can take a second to start a node process.
 const GRACE = 1500;
 
-async function healthDaemon(overrides: Record<string, unknown> = {}) {
-  const daemon = await startTestDaemon(useTempDir(), {
-    health_monitoring: {
-      check_interval_ms: INTERVAL,
-      max_failures: MAX_FAILURES,
-      startup_grace_ms: GRACE,
-      http_timeout_ms: 300,
-      http_slow_ms: 150,
-      kill_timeout_ms: 500,
-      ...overrides,
-    },
-  });
-  const client = await clientFor(daemon.socketPath);
-  const events: AuditEvent[] = [];
-  const follower = await clientFor(daemon.socketPath);
-  await follower.events({ follow: true, limit: 0, onEvent: (event) => events.push(event) });
-  const cycles = () => daemon.core.monitor.statistics().cycles;
-  const waitCycles = async (n: number) => {
-    const target = cycles() + n;
-    await waitFor(() => cycles() >= target, `${n} health cycles`);
-  };
-  const eventOf = (type: AuditEvent['type'], port: number) => events.find((e) => e.type === type && e.allocation?.port === port);
-  const waitEvent = async (type: AuditEvent['type'], port: number) => {
-    await waitFor(() => eventOf(type, port) !== undefined, `${type} for port ${port}`);
-    return eventOf(type, port) as AuditEvent;
-  };
-  const metric = async (line: string) => {
-    const { text } = await client.metrics();
-    return Number(text.split('\n').find((l) => l.startsWith(line))?.split(' ').at(-1) ?? 0);
-  };
-  return { daemon, client, events, waitCycles, eventOf, waitEvent, metric };
-}
+const HEALTH = { check_interval_ms: INTERVAL, max_failures: MAX_FAILURES, startup_grace_ms: GRACE, http_timeout_ms: 300, http_slow_ms: 150, kill_timeout_ms: 500 };
+
+const healthDaemon = (overrides: Record<string, unknown> = {}) => startHealthDaemon({ ...HEALTH, ...overrides });
 
 type Setup = Awaited<ReturnType<typeof healthDaemon>>;
 
@@ -165,7 +137,7 @@ describe('kill: a failing health URL stops the listener in the owner\'s tree, th
 
   it('under ports run: the command is stopped, ports run exits with it, and the allocation ends once', async () => {
     const dir = useTempDir();
-    const daemon = await startTestDaemon(dir, { health_monitoring: { check_interval_ms: INTERVAL, max_failures: MAX_FAILURES, startup_grace_ms: GRACE, http_timeout_ms: 300, kill_timeout_ms: 500 } });
+    const daemon = await startTestDaemon(dir, { health_monitoring: HEALTH });
     const follower = await clientFor(daemon.socketPath);
     const events: AuditEvent[] = [];
     await follower.events({ follow: true, limit: 0, onEvent: (event) => events.push(event) });

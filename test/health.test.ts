@@ -1,38 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../src/protocol/events.js';
-import { clientFor, startTestDaemon, waitFor } from './helpers/daemon.js';
+import { waitFor } from './helpers/daemon.js';
+import { healthDaemon as startHealthDaemon } from './helpers/health-daemon.js';
 import { spawnTracked, startServer, startSleeper, testPort } from './helpers/processes.js';
-import { useTempDir } from './helpers/temp-dir.js';
 
 const INTERVAL = 100;
 const MAX_FAILURES = 2;
 // Generous: a loaded CI machine can take a second to start a node process.
 const GRACE = 2000;
 
-async function healthDaemon(overrides: Record<string, unknown> = {}) {
-  const daemon = await startTestDaemon(useTempDir(), {
-    health_monitoring: {
-      check_interval_ms: INTERVAL,
-      max_failures: MAX_FAILURES,
-      startup_grace_ms: GRACE,
-      http_timeout_ms: 300,
-      http_slow_ms: 150,
-      ...overrides,
-    },
-  });
-  const client = await clientFor(daemon.socketPath);
-  const events: AuditEvent[] = [];
-  const follower = await clientFor(daemon.socketPath);
-  await follower.events({ follow: true, limit: 0, onEvent: (event) => events.push(event) });
-  const cycles = () => daemon.core.monitor.statistics().cycles;
-  const waitCycles = async (n: number) => {
-    const target = cycles() + n;
-    await waitFor(() => cycles() >= target, `${n} health cycles`);
-  };
-  const reclaimOf = (port: number) => events.find((e) => e.type === 'allocation.reclaimed' && e.allocation?.port === port);
-  return { daemon, client, events, waitCycles, reclaimOf };
-}
+const healthDaemon = (overrides: Record<string, unknown> = {}) =>
+  startHealthDaemon({ check_interval_ms: INTERVAL, max_failures: MAX_FAILURES, startup_grace_ms: GRACE, http_timeout_ms: 300, http_slow_ms: 150, ...overrides });
 
 describe('HealthMonitor with real processes', () => {
   it('keeps the port of a server that listens, across many cycles', async () => {
