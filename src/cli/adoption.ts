@@ -25,7 +25,8 @@ function describeListener(listener: ListenerView & { pid: number }): string {
 
 /**
  * The stderr line of an adopted allocation: which process already listens (the owner's own
- * listener first), or the owner's tree when /proc no longer shows one.
+ * listener first; the daemon's reply names the one it found), or the owner's tree when none is
+ * named (a daemon from before the reply carried it).
  */
 export function adoptedNote(port: number, ownerPid: number | null, listeners: readonly ListenerView[]): string {
   const known = listeners.filter((listener): listener is ListenerView & { pid: number } => listener.pid !== null);

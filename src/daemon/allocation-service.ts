@@ -166,7 +166,15 @@ export function createAllocationService(deps: AllocationServiceDeps): Allocation
     store.add(allocation);
     await store.commit();
     deps.onAllocated?.(allocation, extra.adopted ?? null);
-    return { allocation, existing: false, adopted: extra.adopted !== undefined, sticky: extra.sticky, warnings: extra.warnings };
+    const { adopted } = extra;
+    return {
+      allocation,
+      existing: false,
+      adopted: adopted !== undefined,
+      ...(adopted !== undefined ? { listener: { pid: adopted.pid, command: adopted.command } } : {}),
+      sticky: extra.sticky,
+      warnings: extra.warnings,
+    };
   }
 
   /**

@@ -37,6 +37,8 @@ export interface AllocateResult {
    * listened before it was allocated. False otherwise, and for an `existing` answer.
    */
   adopted: boolean;
+  /** With `adopted`: the process found listening (its command line raw); absent otherwise and from older daemons. */
+  listener?: { pid: number | null; command: string | null };
   /** True when the service got the port it had last time. */
   sticky: boolean;
   warnings: string[];

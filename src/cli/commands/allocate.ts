@@ -79,20 +79,13 @@ export async function runAllocate(service: string | undefined, flags: AllocateFl
     } else {
       for (const warning of result.warnings) ctx.out.message(`warning: ${warning}`);
       ctx.out.result(String(result.allocation.port));
-      if (result.adopted) await printAdopted(result, ctx);
+      if (result.adopted) ctx.out.message(adoptedNote(result.allocation.port, result.allocation.pid, result.listener ? [result.listener] : []));
       else await printGraceHint(result, flags, ctx, client);
     }
     return 0;
   } finally {
     await client.close();
   }
-}
-
-/** Which process already listens on the port the daemon adopted (from /proc, as `ports who` finds it). */
-async function printAdopted({ allocation }: AllocateResult, ctx: CliContext): Promise<void> {
-  const { listenersOn } = await import('../../system/listeners.js');
-  const listeners = (await listenersOn([allocation.port], { allHolders: true })).get(allocation.port) ?? [];
-  ctx.out.message(adoptedNote(allocation.port, allocation.pid, listeners));
 }
 
 /** The grace-period hint (src/cli/allocate-hint.ts), when a person at a terminal may fall into that trap. */
