@@ -4,7 +4,7 @@
  */
 import { basename } from 'node:path';
 import { serviceSchema } from '../protocol/allocation.js';
-import { escapeText } from '../shared/escape.js';
+import { processLabel } from '../shared/process-label.js';
 
 /** Stands for the service name when the listener's folder does not give one. */
 export const SERVICE_PLACEHOLDER = 'SERVICE';
@@ -18,9 +18,7 @@ export interface ListenerView {
 }
 
 function describeListener(listener: ListenerView & { pid: number }): string {
-  if (!listener.command) return `pid ${listener.pid}`;
-  const cut = listener.command.length > COMMAND_SHOWN ? `${listener.command.slice(0, COMMAND_SHOWN)}…` : listener.command;
-  return `pid ${listener.pid} (${escapeText(cut)})`;
+  return processLabel(listener.pid, listener.command, COMMAND_SHOWN);
 }
 
 /**

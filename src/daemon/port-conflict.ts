@@ -4,7 +4,7 @@
  * raw (as the daemon records them) in `details`.
  */
 import { PortsError } from '../errors.js';
-import { escapeText } from '../shared/escape.js';
+import { processLabel } from '../shared/process-label.js';
 import type { Listener } from '../system/listeners.js';
 
 /** Characters of a command line quoted in the message. */
@@ -13,9 +13,7 @@ const COMMAND_SHOWN = 120;
 const NAMED_MAX = 3;
 
 function describeHolder(listener: Listener & { pid: number }): string {
-  if (listener.command === null || listener.command === '') return `pid ${listener.pid}`;
-  const cut = listener.command.length > COMMAND_SHOWN ? `${listener.command.slice(0, COMMAND_SHOWN)}…` : listener.command;
-  return `pid ${listener.pid} (${escapeText(cut)})`;
+  return processLabel(listener.pid, listener.command, COMMAND_SHOWN);
 }
 
 function joinWithAnd(parts: readonly string[]): string {
