@@ -30,13 +30,9 @@ export interface ListenerStopper {
 export function createListenerStopper(): ListenerStopper {
   return {
     async ownHolders(port, ownerPid) {
+      // One entry per process already (listeners.ts); never pid 1 or the daemon itself.
       const { inTree } = await findPortHolders(port, ownerPid);
-      const own: PortHolder[] = [];
-      for (const { pid, command } of inTree) {
-        if (pid === null || pid <= 1 || pid === process.pid || own.some((holder) => holder.pid === pid)) continue;
-        own.push({ pid, command });
-      }
-      return own;
+      return inTree.flatMap(({ pid, command }) => (pid !== null && pid > 1 && pid !== process.pid ? [{ pid, command }] : []));
     },
     async stop(holders, options) {
       const outcomes = await stopProcesses(holders, { timeoutMs: options.timeoutMs, signal: options.signal });
